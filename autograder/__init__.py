@@ -1,0 +1,1 @@
+"""The hidden autograder of the deep-learning course kit."""

@@ -1,0 +1,170 @@
+"""Hidden tests of the ``conv`` assignment: a list of cases, each with its points.
+
+Inputs are drawn at random from the run's seed; expected values come from the
+reference in ``solutions.conv``. Backward functions get a cache built here, exactly
+the forward call's inputs, so a wrong forward costs nothing in the backward tests.
+"""
+import numpy as np
+import pytest
+
+from autograder.assignments.conv.cases import CORNERS, conv_case
+from autograder.judge.checks import (check_array, check_int, check_number, check_unmodified, expect_value_error,
+                                     unpack)
+from autograder.judge.plugin import graded
+from autograder.judge.budgets import check_budget
+from solutions import conv as reference
+
+# conv_output_size -----------------------------------------------------------------
+
+
+@graded("conv_output_size", points=0.5)
+def test_output_size_values(student, rng):
+    """returns (n + 2*pad - f) // stride + 1 as an int"""
+    cases = [(32, 5, 0, 1), (227, 11, 0, 4)]  # LeNet-5 and AlexNet
+    cases += [(int(rng.integers(5, 40)), int(rng.integers(1, 5)), int(rng.integers(0, 3)), int(rng.integers(1, 4)))
+              for _ in range(4)]
+    for n, f, pad, stride in cases:
+        result = student.call("conv_output_size", n=n, f=f, pad=pad, stride=stride)
+        check_int(result.value, reference.conv_output_size(n, f, pad, stride), "the output size", result.case)
+
+
+@graded("conv_output_size", points=0.5)
+@pytest.mark.parametrize("bad, argument, args", [
+    ("stride is 0", "stride", {"n": 8, "f": 3, "pad": 0, "stride": 0}),
+    ("pad is negative", "pad", {"n": 8, "f": 3, "pad": -1, "stride": 1}),
+    ("the kernel is larger than the padded input", "f", {"n": 3, "f": 6, "pad": 1, "stride": 1}),
+], ids=["stride 0", "negative pad", "kernel too large"])
+def test_output_size_rejects_bad_arguments(student, bad, argument, args):
+    """raises ValueError naming the bad argument"""
+    expect_value_error(student, "conv_output_size", bad, argument, **args)
+
+
+# zero_pad --------------------------------------------------------------------------
+
+
+@graded("zero_pad", points=0.5)
+@pytest.mark.parametrize("pad, dtype", [(2, np.float64), (0, np.float64), (1, np.float32)],
+                         ids=["pad 2", "pad 0", "float32"])
+def test_zero_pad_values(student, rng, pad, dtype):
+    """pads the two spatial axes with zeros"""
+    x = rng.standard_normal(tuple(int(s) for s in rng.integers(1, 6, size=4))).astype(dtype)
+    result = student.call("zero_pad", x=x, pad=pad)
+    check_array(result.value, reference.zero_pad(x, pad), "x_pad", result.case)
+
+
+@graded("zero_pad", points=0.25)
+def test_zero_pad_keeps_input(student, rng):
+    """leaves its input unchanged"""
+    result = student.call("zero_pad", x=rng.standard_normal((2, 3, 4, 2)), pad=1)
+    check_unmodified(result, "zero_pad")
+
+
+@graded("zero_pad", points=0.25)
+def test_zero_pad_rejects_negative_pad(student, rng):
+    """raises ValueError naming pad when pad is negative"""
+    expect_value_error(student, "zero_pad", "pad is negative", "pad", x=rng.standard_normal((1, 3, 3, 1)), pad=-1)
+
+
+# conv_single_step ------------------------------------------------------------------
+
+
+@graded("conv_single_step", points=0.75)
+@pytest.mark.parametrize("shape, dtype", [((3, 3, 4), np.float64), ((2, 5, 3), np.float64), ((3, 2, 1), np.float32)],
+                         ids=["3x3x4", "rectangular", "float32"])
+def test_single_step_value(student, rng, shape, dtype):
+    """sum(x_slice * w) + b, as a float"""
+    x_slice, w = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    b = dtype(rng.standard_normal())
+    result = student.call("conv_single_step", x_slice=x_slice, w=w, b=b)
+    check_number(result.value, reference.conv_single_step(x_slice, w, b), "the result", result.case, dtype=dtype)
+
+
+@graded("conv_single_step", points=0.25)
+def test_single_step_keeps_inputs(student, rng):
+    """leaves its inputs unchanged"""
+    result = student.call("conv_single_step", x_slice=rng.standard_normal((3, 3, 2)),
+                          w=rng.standard_normal((3, 3, 2)), b=0.5)
+    check_unmodified(result, "conv_single_step")
+
+
+# conv_forward ----------------------------------------------------------------------
+
+
+@graded("conv_forward", points=2.5)
+@pytest.mark.parametrize("corner", CORNERS)
+def test_forward_values(student, rng, corner):
+    """out equals the cross-correlation plus bias"""
+    inputs = conv_case(rng, corner)
+    result = student.call("conv_forward", **inputs)
+    out, _ = unpack(result.value, "conv_forward", ["out", "cache"], result.case)
+    check_array(out, reference.conv_forward(**inputs)[0], "out", result.case)
+
+
+@graded("conv_forward", points=0.5)
+def test_forward_cache(student, rng):
+    """cache is exactly (x, w, b, stride, pad)"""
+    inputs = conv_case(rng, "stride 3, pad 2")
+    result = student.call("conv_forward", **inputs)
+    _, cache = unpack(result.value, "conv_forward", ["out", "cache"], result.case)
+    cache_items = unpack(cache, "conv_forward's cache", ["x", "w", "b", "stride", "pad"], result.case)
+    for name, item in zip(["x", "w", "b"], cache_items):
+        check_array(item, inputs[name], f"cache's {name}", result.case)
+    for name, item in zip(["stride", "pad"], cache_items[3:]):
+        check_int(item, inputs[name], f"cache's {name}", result.case)
+
+
+@graded("conv_forward", points=0.25)
+def test_forward_keeps_inputs(student, rng):
+    """leaves its inputs unchanged"""
+    result = student.call("conv_forward", **conv_case(rng, "3x3 kernel, pad 1"))
+    check_unmodified(result, "conv_forward")
+
+
+@graded("conv_forward", points=0.5)
+@pytest.mark.parametrize("bad, argument, change", [
+    ("stride is 0", "stride", {"stride": 0}),
+    ("pad is negative", "pad", {"pad": -1}),
+    ("the kernel is larger than the padded input", "w", {"w": np.ones((9, 2, 1, 1)), "pad": 0}),
+], ids=["stride 0", "negative pad", "kernel too large"])
+def test_forward_rejects_bad_arguments(student, rng, bad, argument, change):
+    """raises ValueError naming the bad argument"""
+    inputs = {"x": rng.standard_normal((1, 4, 4, 1)), "w": rng.standard_normal((2, 2, 1, 1)),
+              "b": rng.standard_normal(1), "stride": 1, "pad": 0}
+    expect_value_error(student, "conv_forward", bad, argument, **{**inputs, **change})
+
+
+@graded("conv_forward", points=0.25)
+def test_forward_within_budget(student, budgets):
+    """runs within the time budget"""
+    check_budget(student, "conv_forward", budgets)
+
+
+# conv_backward ---------------------------------------------------------------------
+
+
+@graded("conv_backward", points=4.0)
+@pytest.mark.parametrize("corner", CORNERS)
+def test_backward_values(student, rng, corner):
+    """dx, dw and db equal the gradients of the forward pass"""
+    inputs = conv_case(rng, corner)
+    out, cache = reference.conv_forward(**inputs)
+    dout = rng.standard_normal(out.shape).astype(out.dtype)
+    result = student.call("conv_backward", dout=dout, cache=cache)
+    gradients = unpack(result.value, "conv_backward", ["dx", "dw", "db"], result.case)
+    for name, value, expected in zip(["dx", "dw", "db"], gradients, reference.conv_backward(dout, cache)):
+        check_array(value, expected, name, result.case + f", stride={inputs['stride']}, pad={inputs['pad']}")
+
+
+@graded("conv_backward", points=0.5)
+def test_backward_keeps_inputs(student, rng):
+    """leaves dout and the cache unchanged"""
+    inputs = conv_case(rng, "stride 3, pad 2")
+    out, cache = reference.conv_forward(**inputs)
+    result = student.call("conv_backward", dout=rng.standard_normal(out.shape), cache=cache)
+    check_unmodified(result, "conv_backward")
+
+
+@graded("conv_backward", points=0.5)
+def test_backward_within_budget(student, budgets):
+    """runs within the time budget"""
+    check_budget(student, "conv_backward", budgets)

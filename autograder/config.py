@@ -1,0 +1,36 @@
+"""Limits on the sandbox that runs student code: one place, with defaults per assignment.
+
+An assignment overrides what it needs in its ``LIMITS`` (TensorFlow needs more memory
+and time than numpy).
+"""
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Limits:
+    notebook_seconds: float = 60.0  # wall clock to run every cell of the notebook
+    call_seconds: float = 10.0  # wall clock for one call without a budget of its own
+    memory_mb: int = 2048  # RLIMIT_AS of the runner
+    cpu_seconds: int = 600  # RLIMIT_CPU of the runner
+    file_size_mb: int = 64  # RLIMIT_FSIZE: largest file the runner may write
+    open_files: int = 256  # RLIMIT_NOFILE
+    processes: int = 256  # RLIMIT_NPROC, applied when not root
+    notebook_bytes: int = 20 * 2**20  # larger submissions are refused unread
+
+    def with_overrides(self, **changes) -> "Limits":
+        return replace(self, **changes)
+
+
+DEFAULT_LIMITS = Limits()
+
+# Environment variables the runner may see; everything else (tokens, secrets) is dropped.
+ENVIRONMENT_ALLOW_LIST = ("PATH", "LANG", "LC_ALL", "TZ")
+RUNNER_ENVIRONMENT = {
+    "MPLBACKEND": "Agg",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONHASHSEED": "0",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}

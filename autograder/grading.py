@@ -1,0 +1,126 @@
+"""Grade one submitted notebook: read it, run it in the sandbox, run the hidden tests.
+
+Whatever the notebook does, this returns a complete result: every hidden test is
+listed with its points, and each one that could not run says why.
+"""
+import contextlib
+import io
+import os
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import notebook
+from autograder.assignments import Assignment
+from autograder.judge import budgets as budget_calibration
+from autograder.judge.plugin import GradingPlugin
+from autograder.judge.student import Failure, Student
+from autograder.messages import say
+from autograder.runner.session import LoadReport, Outcome
+
+PYTEST_INI = Path(__file__).parent / "judge" / "pytest.ini"
+
+
+class _Unavailable:
+    """Stands in for a notebook that could not be read: every call fails, saying why."""
+
+    first_load = LoadReport(ok=False, problem="unreadable")
+    isolation: list = []
+
+    def __init__(self, limits):
+        self.limits = limits
+
+    def outcome(self, function, timeout=None, **args):
+        return Outcome("unavailable")
+
+    def call(self, function, timeout=None, **args):
+        raise Failure(say("call.unavailable", function=function))
+
+    def close(self):
+        pass
+
+
+def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "cpu", budgets: dict = None,
+          hidden=()) -> dict:
+    """The Gradescope-style result of grading the notebook at ``path``."""
+    started = time.monotonic()
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    notes, problem = [], ""
+    try:
+        submitted = notebook.read(Path(path), assignment.limits.notebook_bytes)
+        released = nbformat.read(assignment.released_notebook, as_version=4)
+        program = notebook.program(submitted, released, assignment.functions)
+        notes = program.notes
+        with ThreadPoolExecutor(max_workers=2) as pool:  # calibrate while the notebook runs
+            calibration = pool.submit(budget_calibration.calibrate, assignment, device) if budgets is None else None
+            student = Student(program.cells, assignment.limits, hidden)
+            budgets = calibration.result() if calibration else budgets
+    except notebook.NotebookProblem as error:
+        problem = str(error)
+        student = _Unavailable(assignment.limits)
+    try:
+        plugin = GradingPlugin(student, seed, budget_calibration.TimeBudgets(assignment, budgets or {}, device))
+        log = io.StringIO()
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            pytest.main(
+                [str(assignment.tests), "-c", str(PYTEST_INI), "--rootdir", str(assignment.folder),
+                 "-p", "no:cacheprovider", "-q"],
+                plugins=[plugin],
+            )
+        output = student.runner.output() if getattr(student, "runner", None) else ""
+    finally:
+        student.close()
+    checks = sorted(plugin.results.values(), key=lambda check: check.order)
+    notebook_check = _notebook_check(student.first_load, problem, notes, student.isolation, assignment)
+    return {
+        "checks": checks,
+        "notebook": notebook_check,
+        "seed": seed,
+        "device": device,
+        "budgets": budgets or {},
+        "seconds": time.monotonic() - started,
+        "student_output": output,
+    }
+
+
+def _notebook_check(load: LoadReport, problem: str, notes: list, isolation: list, assignment) -> str:
+    """What the student reads about their notebook as a whole."""
+    if problem:
+        return problem
+    lines = []
+    if not load.ok:
+        seconds = assignment.limits.notebook_seconds
+        lines.append(say(f"notebook.{load.problem}", seconds=seconds, cell=load.last_cell or "its first cell"))
+    elif load.errors:
+        lines.append(say("notebook.cell_errors"))
+        lines += [say("notebook.cell_error", **error) for error in load.errors]
+    else:
+        lines.append(say("notebook.ran"))
+    lines += notes
+    missing = [f for f in _SANDBOX_FEATURES if not any(f in line for line in isolation)]
+    if isolation:
+        lines.append(say("notebook.isolation", features="; ".join(isolation)))
+    if missing and not problem:
+        lines.append(say("notebook.no_isolation", features=", ".join(missing)))
+    return "\n".join(lines)
+
+
+_SANDBOX_FEATURES = ("no network", "own process namespace")
+
+
+def available_device() -> str:
+    """``gpu`` when TensorFlow sees a GPU here, else ``cpu`` (asked in a child process)."""
+    import subprocess
+    import sys
+
+    probe = subprocess.run(
+        [sys.executable, "-c", "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))"],
+        capture_output=True, text=True, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": ""},
+    )
+    return "gpu" if probe.stdout.strip() not in ("", "0") else "cpu"
+

@@ -1,0 +1,1 @@
+"""The trusted side: tolerances, budgets, comparisons and the pytest plugin."""

@@ -1,0 +1,83 @@
+"""The student's notebook as the hidden tests see it: functions to call, in a sandbox.
+
+A call that runs past its limit or kills the worker stops that function's remaining
+checks; the other functions get a fresh worker that runs the notebook again.
+"""
+from dataclasses import dataclass
+
+from autograder.judge.describe import describe_case
+from autograder.messages import say
+from autograder.runner.session import LoadReport, Outcome, Runner
+
+
+class Failure(AssertionError):
+    """A check failed; the message is what the student reads."""
+
+
+@dataclass
+class Returned:
+    """A call that returned: its value, the arguments as it left them, and the case."""
+
+    value: object
+    args: dict
+    args_after: object
+    case: str
+    seconds: float
+
+
+class Student:
+    def __init__(self, cells: list, limits, hidden=()):
+        self.cells = cells
+        self.limits = limits
+        self.hidden = hidden
+        self.stopped: set = set()  # functions whose calls ran too long or crashed
+        self.runner = None
+        self.first_load = self._fresh_runner()
+        self.isolation = self.runner.isolation if self.runner else []
+
+    def _fresh_runner(self) -> LoadReport:
+        self.runner = Runner(self.limits, self.hidden)
+        report = self.runner.load(self.cells)
+        if not report.ok:
+            self.runner.close()
+        return report
+
+    def call(self, function: str, timeout: float = None, **args) -> Returned:
+        """Call ``function`` with ``args`` (sent positionally, in order); raise
+        :class:`Failure` unless it returns."""
+        outcome = self.outcome(function, timeout, **args)
+        case = describe_case(**args)
+        if outcome.kind == "returned":
+            return Returned(outcome.value, args, outcome.args_after, case, outcome.seconds)
+        raise Failure(explain(outcome, function, case, timeout or self.limits.call_seconds))
+
+    def outcome(self, function: str, timeout: float = None, **args) -> Outcome:
+        if not self.first_load.ok:
+            return Outcome("unavailable")
+        if function in self.stopped:
+            return Outcome("stopped")
+        if not self.runner.alive:
+            report = self._fresh_runner()
+            if not report.ok:
+                return Outcome("unavailable")
+        outcome = self.runner.call(function, tuple(args.values()), {}, timeout or self.limits.call_seconds)
+        if outcome.kind in ("timeout", "crashed", "garbled"):
+            self.stopped.add(function)
+        return outcome
+
+    def close(self) -> None:
+        if self.runner:
+            self.runner.close()
+
+
+def explain(outcome: Outcome, function: str, case: str, timeout: float) -> str:
+    """The student-facing sentence for a call that did not return."""
+    if outcome.kind == "raised":
+        error = outcome.error
+        if error["type"] == "NotImplementedError":
+            return say("call.not_implemented", function=function)
+        where = f" ({error['where'][-1]})" if error["where"] else ""
+        return say("call.raised", function=function, type=error["type"], message=error["message"], where=where, case=case)
+    if outcome.kind == "timeout":
+        return say("call.timeout", function=function, seconds=timeout, case=case)
+    return say(f"call.{outcome.kind}", function=function, case=case)

@@ -1,0 +1,1 @@
+"""What grading leaves behind: results.json (Gradescope's schema), feedback.html, grades.csv."""

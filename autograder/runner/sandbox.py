@@ -1,0 +1,173 @@
+"""Start the worker in a sandbox and stop it, with everything it started.
+
+The sandbox: a fresh working folder holding only the worker, its wire module and
+the student's notebook code; an environment reduced to an allow-list; resource
+limits (address space, CPU, file size, open files, core dumps, processes); and,
+where the OS allows it, new PID and network namespaces (``unshare``), so that no
+network is reachable and killing the namespace's first process ends every process
+the student started. When the judge runs as root, the worker drops to ``nobody``.
+"""
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from autograder.config import ENVIRONMENT_ALLOW_LIST, RUNNER_ENVIRONMENT, Limits
+
+HERE = Path(__file__).resolve().parent
+UNPRIVILEGED_USER = "nobody"
+
+
+@dataclass
+class Sandbox:
+    process: subprocess.Popen
+    workdir: Path
+    isolation: list  # what the OS provided, in words, for the results
+
+    def output_log(self, limit: int = 4000) -> str:
+        try:
+            with open(self.workdir / "output.log", "rb") as log:
+                return log.read(limit).decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Kill the worker and every process it started, then remove its folder."""
+        _kill_tree(self.process)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start(limits: Limits, hidden=()) -> Sandbox:
+    """Start the worker. ``hidden``: paths the student's code must not see (grades,
+    other submissions); the project's own folders are always hidden."""
+    workdir = Path(tempfile.mkdtemp(prefix="autograder-run-"))
+    for name in ("worker.py", "wire.py"):
+        shutil.copy(HERE / name, workdir / name)
+    isolation = []
+    command = [sys.executable, "-I", "-S", str(workdir / "worker.py"), *_site_dirs()]
+    user = _unprivileged_user() if os.geteuid() == 0 else None
+    if user:
+        os.chown(workdir, user.pw_uid, user.pw_gid)
+        command = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--", *command]
+        isolation.append(f"runs as user {UNPRIVILEGED_USER}")
+    if namespaces_available():
+        to_hide = sorted({*_project_paths(), *(str(Path(p).resolve()) for p in hidden)})
+        command = [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", str(len(to_hide)), *to_hide, *command]
+        isolation += ["no network (own network namespace)", "own process namespace", "project folders hidden"]
+    env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
+    env.update(RUNNER_ENVIRONMENT, HOME=str(workdir), MPLCONFIGDIR=str(workdir), TMPDIR=str(workdir))
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=workdir,
+        env=env,
+        start_new_session=True,
+        preexec_fn=functools.partial(_enter_limits, limits),
+    )
+    return Sandbox(process, workdir, isolation)
+
+
+# Inside the new namespaces, as (namespace) root: loopback up, hide the given paths
+# under empty mounts, then exec the rest of the command line.
+_SETUP_SCRIPT = """
+ip link set lo up 2>/dev/null
+n=$1; shift
+while [ "$n" -gt 0 ]; do
+  if [ -d "$1" ]; then mount -t tmpfs -o size=64k,mode=0755 tmpfs "$1" || exit 97
+  elif [ -e "$1" ]; then mount --bind /dev/null "$1" || exit 97
+  fi
+  n=$((n - 1)); shift
+done
+exec "$@"
+"""
+
+
+def _project_paths() -> list:
+    """Every entry of the project's root except the one holding this Python."""
+    root = HERE.parents[1]
+    python_home = Path(sys.prefix).resolve()
+    return [
+        str(entry)
+        for entry in root.iterdir()
+        if entry.resolve() not in (python_home, *python_home.parents)
+    ]
+
+
+@functools.lru_cache(maxsize=None)
+def namespaces_available() -> bool:
+    """Whether ``unshare`` can give the worker its own network and PID namespaces here."""
+    if shutil.which("unshare") is None:
+        return False
+    try:
+        probe = subprocess.run([*_unshare_prefix(), "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+def _unshare_prefix() -> list:
+    user_namespace = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    return ["unshare", *user_namespace, "--mount", "--net", "--pid", "--fork", "--kill-child", "--"]
+
+
+def _site_dirs() -> list:
+    paths = sysconfig.get_paths()
+    return list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
+
+
+def _unprivileged_user():
+    import pwd
+
+    try:
+        return pwd.getpwnam(UNPRIVILEGED_USER)
+    except KeyError:
+        return None
+
+
+def _enter_limits(limits: Limits) -> None:
+    """In the child, before exec: the resource limits, inherited by all it starts."""
+    megabyte = 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * megabyte,) * 2)
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * megabyte,) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes,) * 2)  # counts once not root
+    os.umask(0o077)
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    try:
+        descendants = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # the session the worker started in
+    except OSError:
+        pass
+    for child in descendants:  # those that left the session; the PID namespace takes the rest
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    try:
+        process.kill()
+    except OSError:
+        pass
+    process.wait()
+    for stream in (process.stdin, process.stdout):
+        try:
+            stream.close()
+        except OSError:
+            pass

@@ -1,0 +1,161 @@
+"""The judge's handle on one sandboxed worker: load the notebook, call functions.
+
+Every answer is checked here before anyone looks at it: it must arrive within its
+time limit, decode as plain numeric data, and say what happened in a form we know.
+Time is measured on this side, so nothing the student's code does to its clock counts.
+"""
+import threading
+import time
+from dataclasses import dataclass, field
+
+from autograder.config import Limits
+from autograder.runner import sandbox, wire
+
+
+@dataclass
+class LoadReport:
+    """How running the notebook went."""
+
+    ok: bool  # the worker survived the notebook and answered
+    errors: list = field(default_factory=list)  # [{"cell", "type", "message", "where"}]
+    defined: list = field(default_factory=list)  # callable names the notebook defined
+    problem: str = ""  # why the notebook could not be run at all
+    last_cell: str = ""  # the cell running when a problem struck
+    seconds: float = 0.0
+
+
+@dataclass
+class Outcome:
+    """What one call of a student's function did."""
+
+    kind: str  # "returned", "raised", "missing", "timeout", "crashed", "garbled"
+    value: object = None
+    error: dict = field(default_factory=dict)  # for "raised": type, message, where
+    args_after: object = None  # the arguments as the function left them
+    seconds: float = 0.0
+
+
+class _Timeout(Exception):
+    pass
+
+
+class Runner:
+    """One worker process. Call :meth:`load` once, then :meth:`call` as often as needed.
+
+    A call that times out or crashes the worker ends this runner; the judge starts a
+    fresh one (:class:`RunnerPool`) for the functions still to grade.
+    """
+
+    def __init__(self, limits: Limits, hidden=()):
+        self.limits = limits
+        self.box = sandbox.start(limits, hidden)
+        self.alive = True
+
+    @property
+    def isolation(self) -> list:
+        return self.box.isolation
+
+    def load(self, cells: list) -> LoadReport:
+        """Run the notebook's cells: ``[{"label": str, "source": str}]``."""
+        started = time.monotonic()
+        deadline = started + self.limits.notebook_seconds
+        last = ""
+        try:
+            self._send({"op": "load", "cells": cells})
+            while True:
+                reply = self._receive(deadline)
+                if not isinstance(reply, dict):
+                    raise ValueError("not a dict")
+                if reply.get("event") == "cell":
+                    last = cells[int(wire.plain(reply["index"]))]["label"]
+                    continue
+                if reply.get("event") != "loaded":
+                    raise ValueError("unexpected event")
+                return LoadReport(
+                    ok=True,
+                    errors=_error_list(reply.get("errors")),
+                    defined=[str(name) for name in reply.get("defined", []) if isinstance(name, str)],
+                    seconds=time.monotonic() - started,
+                )
+        except _Timeout:
+            self.close()
+            return LoadReport(ok=False, problem="timeout", last_cell=last, seconds=time.monotonic() - started)
+        except (EOFError, OSError):
+            self.close()
+            return LoadReport(ok=False, problem="crashed", last_cell=last, seconds=time.monotonic() - started)
+        except (ValueError, KeyError, IndexError, TypeError):
+            self.close()
+            return LoadReport(ok=False, problem="garbled", last_cell=last, seconds=time.monotonic() - started)
+
+    def call(self, function: str, args: tuple, kwargs: dict, timeout: float) -> Outcome:
+        if not self.alive:
+            return Outcome("crashed")
+        started = time.monotonic()
+        try:
+            self._send({"op": "call", "function": function, "args": tuple(args), "kwargs": dict(kwargs)})
+            reply = self._receive(started + timeout)
+            seconds = time.monotonic() - started
+        except _Timeout:
+            self.close()
+            return Outcome("timeout", seconds=time.monotonic() - started)
+        except (EOFError, OSError):
+            self.close()
+            return Outcome("crashed", seconds=time.monotonic() - started)
+        except ValueError:
+            self.close()
+            return Outcome("garbled", seconds=time.monotonic() - started)
+        if not isinstance(reply, dict) or reply.get("event") not in ("returned", "raised", "missing"):
+            return Outcome("garbled", seconds=seconds)
+        if reply["event"] == "raised":
+            error = (_error_list([reply]) or [{"type": "Exception", "message": "", "where": []}])[0]
+            return Outcome("raised", error=error, args_after=reply.get("args_after"), seconds=seconds)
+        return Outcome(reply["event"], value=reply.get("value"), args_after=reply.get("args_after"), seconds=seconds)
+
+    def output(self) -> str:
+        return self.box.output_log()
+
+    def close(self) -> None:
+        if self.alive:
+            self.alive = False
+            self.box.stop()
+
+    def _send(self, message) -> None:
+        wire.write_message(self.box.process.stdin, wire.encode(message))
+
+    def _receive(self, deadline: float):
+        """One message, or :class:`_Timeout` once ``deadline`` (monotonic) passes."""
+        result = {}
+
+        def read():
+            try:
+                result["payload"] = wire.read_message(self.box.process.stdout.read)
+            except BaseException as error:  # handed to the waiting thread
+                result["error"] = error
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(max(0.0, deadline - time.monotonic()))
+        if reader.is_alive():
+            raise _Timeout()
+        if "error" in result:
+            error = result["error"]
+            raise error if isinstance(error, (EOFError, OSError, ValueError)) else ValueError(str(error))
+        return wire.decode(result["payload"])
+
+
+def _error_list(errors) -> list:
+    """Untrusted error descriptions, reduced to short strings."""
+    clean = []
+    for error in errors if isinstance(errors, list) else []:
+        if not isinstance(error, dict):
+            continue
+        where = error.get("where")
+        clean.append(
+            {
+                "cell": str(error.get("cell", ""))[:200],
+                "type": str(error.get("type", "Exception"))[:100],
+                "message": str(error.get("message", ""))[:2000],
+                "where": [str(line)[:300] for line in where[:3]] if isinstance(where, list) else [],
+            }
+        )
+    return clean

@@ -1,0 +1,148 @@
+"""The untrusted side: runs a student's notebook code and answers the judge's calls.
+
+Started by the judge inside the sandbox as ``python -I -S worker.py SITE_DIR...``
+with the protocol on stdin/stdout. It imports nothing from the project: only the
+standard library, numpy and this folder's ``wire.py`` (copied next to it).
+
+Nothing this process says is trusted: the judge validates every answer and
+measures time itself. Student output goes to ``output.log`` in the working folder.
+"""
+import os
+import sys
+
+# Site packages come as arguments: no .pth files run, so no project code is importable.
+sys.path[1:1] = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import traceback  # noqa: E402
+
+import wire  # noqa: E402
+
+
+def _take_protocol_channel():
+    """Move the protocol to private descriptors; point stdin/out/err elsewhere."""
+    to_judge = os.fdopen(os.dup(1), "wb", buffering=0)
+    from_judge = os.fdopen(os.dup(0), "rb", buffering=0)
+    log = os.open("output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    sys.stdin = open(0, closefd=False)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", buffering=1, closefd=False)
+    return from_judge, to_judge
+
+
+class _Shell:
+    """Just enough of IPython's ``get_ipython()`` for magics in notebook cells."""
+
+    def __init__(self, namespace):
+        self.user_ns = namespace
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        if name == "matplotlib":
+            return None  # the backend is Agg (MPLBACKEND): nothing to show
+        if name in ("time", "timeit", "prun"):
+            exec(compile(line, "<magic>", "exec"), self.user_ns)
+        return None
+
+    def run_cell_magic(self, name, line, cell, *args, **kwargs):
+        if name in ("time", "timeit", "capture", "prun"):
+            exec(compile(cell, "<magic>", "exec"), self.user_ns)
+        return None
+
+    def system(self, *args, **kwargs):
+        return None
+
+    def getoutput(self, *args, **kwargs):
+        return []
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def _python_source(cell_source: str) -> str:
+    """IPython syntax (magics, ``!shell``) rewritten as plain Python calls."""
+    lines = [line.strip() for line in cell_source.splitlines()]
+    if not any(line.startswith(("%", "!")) or line.endswith("?") or "= !" in line or "=!" in line for line in lines):
+        return cell_source  # plain Python: spare the import of IPython
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # without IPython, magic lines are dropped
+        return "\n".join(
+            line for line in cell_source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+    return TransformerManager().transform_cell(cell_source)
+
+
+def _describe(error: BaseException, limit: int = 2000) -> dict:
+    frames = [
+        frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.startswith("<cell")
+    ]
+    where = [f"{frame.filename[1:-1]}, line {frame.lineno}, in {frame.name}" for frame in frames[-3:]]
+    kind = "ValueError" if isinstance(error, ValueError) else type(error).__name__
+    return {"type": kind[:100], "message": str(error)[:limit], "where": where}
+
+
+def _safe_describe(error: BaseException) -> dict:
+    try:
+        return _describe(error)
+    except BaseException:  # a hostile exception's __str__ can fail too
+        return {"type": "Exception", "message": "", "where": []}
+
+
+def _send(to_judge, value) -> None:
+    wire.write_message(to_judge, wire.encode(value))
+
+
+def _run_cells(cells, namespace, to_judge):
+    errors = []
+    for index, cell in enumerate(cells):
+        _send(to_judge, {"event": "cell", "index": index})
+        try:
+            code = compile(_python_source(cell["source"]), f"<{cell['label']}>", "exec")
+            exec(code, namespace)
+        except BaseException as error:  # SystemExit and KeyboardInterrupt included
+            errors.append({"cell": cell["label"], **_safe_describe(error)})
+    return errors
+
+
+def _call(namespace, request):
+    function = namespace.get(request["function"])
+    if function is None:
+        return {"event": "missing"}
+    args = wire.plain(request["args"])
+    kwargs = wire.plain(request["kwargs"])
+    try:
+        result = function(*args, **kwargs)
+    except BaseException as error:
+        return {"event": "raised", **_safe_describe(error), "args_after": args}
+    return {"event": "returned", "value": result, "args_after": args}
+
+
+def main() -> None:
+    from_judge, to_judge = _take_protocol_channel()
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    namespace["get_ipython"] = lambda: shell
+    shell = _Shell(namespace)
+    while True:
+        try:
+            request = wire.decode(wire.read_message(from_judge.read))
+        except EOFError:
+            return
+        if request["op"] == "load":
+            errors = _run_cells(request["cells"], namespace, to_judge)
+            defined = sorted(name for name, value in list(namespace.items()) if callable(value))
+            _send(to_judge, {"event": "loaded", "errors": errors, "defined": defined[:1000]})
+        elif request["op"] == "call":
+            try:
+                answer = _call(namespace, request)
+                payload = wire.encode(answer)
+            except BaseException as error:
+                payload = wire.encode({"event": "unsendable", **_safe_describe(error)})
+            wire.write_message(to_judge, payload)
+
+
+if __name__ == "__main__":
+    main()

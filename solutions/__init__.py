@@ -1,0 +1,1 @@
+"""Reference solutions of the course assignments, one module per assignment."""

@@ -1,0 +1,55 @@
+"""Shared helpers for the project's tests: grade a notebook, sum its points per function."""
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from autograder import assignments  # noqa: E402
+from autograder.grading import grade  # noqa: E402
+from autograder.report.results import to_gradescope  # noqa: E402
+
+SEED = 20261123
+
+
+def grade_notebook(notebook, assignment_name: str, folder: Path, seed: int = SEED, budgets=None) -> dict:
+    """Grade ``notebook`` (a path or a NotebookNode); the Gradescope-style results."""
+    assignment = assignments.load(assignment_name)
+    if not isinstance(notebook, (str, Path)):
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{assignment_name}.ipynb"
+        nbformat.write(notebook, path)
+        notebook = path
+    return to_gradescope(grade(Path(notebook), assignment, seed=seed, budgets=budgets), assignment_name)
+
+
+def scores_by_function(results: dict) -> dict:
+    """``{function: (score, max_score)}`` over the graded tests."""
+    totals: dict = {}
+    for test in results["tests"]:
+        score, maximum = totals.get(test["tags"][0], (0.0, 0.0))
+        totals[test["tags"][0]] = (score + test["score"], maximum + test["max_score"])
+    totals.pop("notebook", None)
+    return totals
+
+
+def failures(results: dict) -> str:
+    return "\n".join(f"{t['name']}: {t['output']}" for t in results["tests"] if t["score"] < t["max_score"])
+
+
+@pytest.fixture(scope="session")
+def calibrated():
+    """Budgets per assignment, calibrated once for the whole test session."""
+    from autograder.judge.budgets import calibrate
+
+    cache = {}
+
+    def budgets(name):
+        if name not in cache:
+            cache[name] = calibrate(assignments.load(name), "cpu")
+        return cache[name]
+
+    return budgets

@@ -1,0 +1,74 @@
+"""Every hidden check proven both ways: the reference scores full marks, the released
+stub scores zero, each mutant loses points on the function it breaks and only there,
+and each alternative correct implementation scores full marks."""
+import importlib
+
+import jsonschema
+import nbformat
+import pytest
+from conftest import failures, grade_notebook, scores_by_function
+
+from autograder import assignments
+from autograder.report.results import SCHEMA
+
+ASSIGNMENTS = [name for name in assignments.names() if assignments.load(name).released_notebook.exists()]
+
+
+def _catalogue(name):
+    try:
+        return importlib.import_module(f"autograder.assignments.{name}.mutants")
+    except ModuleNotFoundError:
+        return None
+
+
+MUTANTS = [(name, mutant) for name in ASSIGNMENTS if _catalogue(name) for mutant in _catalogue(name).MUTANTS]
+ALTERNATIVES = [(name, alt) for name in ASSIGNMENTS if _catalogue(name) for alt in _catalogue(name).ALTERNATIVES]
+
+
+def _source(name):
+    return nbformat.read(assignments.load(name).source_notebook, as_version=4)
+
+
+def _released(name):
+    return nbformat.read(assignments.load(name).released_notebook, as_version=4)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_reference_scores_full_marks(name, tmp_path, calibrated):
+    results = grade_notebook(assignments.load(name).source_notebook, name, tmp_path, budgets=calibrated(name))
+    jsonschema.validate(results, __import__("json").loads(SCHEMA.read_text()))
+    assert results["max_score"] > 0
+    assert results["score"] == results["max_score"], failures(results)
+    assert set(scores_by_function(results)) == set(assignments.load(name).functions)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_released_stub_scores_zero(name, tmp_path, calibrated):
+    results = grade_notebook(assignments.load(name).released_notebook, name, tmp_path, budgets=calibrated(name))
+    assert results["max_score"] > 0
+    assert results["score"] == 0, [t["name"] for t in results["tests"] if t["score"]]
+    assert "not implemented yet" in failures(results)
+
+
+@pytest.mark.parametrize("name, mutant", MUTANTS, ids=[f"{n}-{m.name}" for n, m in MUTANTS])
+def test_mutant_loses_points_only_where_it_breaks(name, mutant, tmp_path, calibrated):
+    results = grade_notebook(mutant.notebook(_source(name)), name, tmp_path, budgets=calibrated(name))
+    scores = scores_by_function(results)
+    for function in mutant.functions:
+        score, maximum = scores[function]
+        assert score < maximum, f"{mutant.name} ({mutant.why}) lost nothing on {function}"
+    others = {f: s for f, s in scores.items() if f not in mutant.functions and s[0] < s[1]}
+    assert not others, f"{mutant.name} also lost points on {sorted(others)}:\n{failures(results)}"
+
+
+@pytest.mark.parametrize("name, alternative", ALTERNATIVES, ids=[f"{n}-{a.name}" for n, a in ALTERNATIVES])
+def test_alternative_scores_full_marks(name, alternative, tmp_path, calibrated):
+    results = grade_notebook(alternative.notebook(_released(name)), name, tmp_path, budgets=calibrated(name))
+    assert results["score"] == results["max_score"], failures(results)
+
+
+def test_catalogues_are_large_enough():
+    for name in ASSIGNMENTS:
+        catalogue = _catalogue(name)
+        assert catalogue is not None, f"{name} has no mutants.py"
+        assert len(catalogue.MUTANTS) >= 8 and len(catalogue.ALTERNATIVES) >= 2, name
