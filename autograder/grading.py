@@ -57,13 +57,14 @@ def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "c
         notes = program.notes
         with ThreadPoolExecutor(max_workers=2) as pool:  # calibrate while the notebook runs
             calibration = pool.submit(budget_calibration.calibrate, assignment, device) if budgets is None else None
-            student = Student(program.cells, assignment.limits, hidden)
+            student = Student(program.cells, assignment.limits, hidden, assignment.driver)
             budgets = calibration.result() if calibration else budgets
     except notebook.NotebookProblem as error:
         problem = str(error)
         student = _Unavailable(assignment.limits)
     try:
-        plugin = GradingPlugin(student, seed, budget_calibration.TimeBudgets(assignment, budgets or {}, device))
+        time_budgets = budget_calibration.TimeBudgets(assignment, budgets or {}, device)
+        plugin = GradingPlugin(student, seed, time_budgets, cells=program.cells if not problem else [])
         log = io.StringIO()
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):

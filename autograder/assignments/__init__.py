@@ -39,6 +39,13 @@ class Assignment:
         return HERE / self.name
 
     @property
+    def driver(self):
+        """``driver.py`` of the folder, if the assignment has stateful scenarios: it runs
+        inside the sandbox, so it holds no hidden inputs or answers."""
+        path = self.folder / "driver.py"
+        return path if path.exists() else None
+
+    @property
     def tests(self) -> Path:
         return self.folder / f"test_{self.name}.py"
 

@@ -52,7 +52,7 @@ def calibrate(assignment: Assignment, device: str, seed: int = 0) -> dict:
             budgets[function] = float(budget.seconds[device])
     if not calibrated:
         return budgets
-    plain_loop = Student(_source_program(assignment), assignment.limits)
+    plain_loop = Student(_source_program(assignment), assignment.limits, driver=assignment.driver)
     try:
         if not plain_loop.first_load.ok or plain_loop.first_load.errors:
             raise RuntimeError(f"the source notebook of {assignment.name} does not run: {plain_loop.first_load}")

@@ -2,7 +2,7 @@
 
 Hidden tests are plain pytest functions marked ``@graded("conv_forward", points=2)``;
 they take the fixtures ``student`` (the sandboxed notebook), ``rng`` (seeded per test,
-so a rerun with the same seed draws the same inputs) and ``budgets``. A parametrized
+so a rerun with the same seed draws the same inputs), ``budgets`` and ``cells``. A parametrized
 test shares its points among its cases.
 """
 import traceback
@@ -33,11 +33,17 @@ class CheckResult:
 
 
 class GradingPlugin:
-    def __init__(self, student, seed: int, budgets):
+    def __init__(self, student, seed: int, budgets, cells=()):
         self._student = student
         self._seed = seed
         self._budgets = budgets
+        self._cells = list(cells)
         self.results: dict = {}
+
+    @pytest.fixture
+    def cells(self):
+        """The code cells the runner executed (``{"label", "source"}``), for static checks."""
+        return self._cells
 
     @pytest.fixture
     def student(self):

@@ -26,17 +26,18 @@ class Returned:
 
 
 class Student:
-    def __init__(self, cells: list, limits, hidden=()):
+    def __init__(self, cells: list, limits, hidden=(), driver=None):
         self.cells = cells
         self.limits = limits
         self.hidden = hidden
+        self.driver = driver
         self.stopped: set = set()  # functions whose calls ran too long or crashed
         self.runner = None
         self.first_load = self._fresh_runner()
         self.isolation = self.runner.isolation if self.runner else []
 
     def _fresh_runner(self) -> LoadReport:
-        self.runner = Runner(self.limits, self.hidden)
+        self.runner = Runner(self.limits, self.hidden, self.driver)
         report = self.runner.load(self.cells)
         if not report.ok:
             self.runner.close()
@@ -50,6 +51,20 @@ class Student:
         if outcome.kind == "returned":
             return Returned(outcome.value, args, outcome.args_after, case, outcome.seconds)
         raise Failure(explain(outcome, function, case, timeout or self.limits.call_seconds))
+
+    def drive(self, scenario: str, functions: tuple, timeout: float = None, **inputs) -> Returned:
+        """Run a scenario of the assignment's driver, which calls ``functions`` of the
+        student's in order; a time-out or crash stops all of them."""
+        if any(function in self.stopped for function in functions):
+            outcome = Outcome("stopped")
+        else:
+            outcome = self.outcome(f"driver:{scenario}", timeout, **inputs)
+        if outcome.kind in ("timeout", "crashed", "garbled"):
+            self.stopped.update(functions)
+        case = describe_case(**inputs)
+        if outcome.kind == "returned":
+            return Returned(outcome.value, inputs, None, case, outcome.seconds)
+        raise Failure(explain(outcome, " → ".join(functions), case, timeout or self.limits.call_seconds))
 
     def outcome(self, function: str, timeout: float = None, **args) -> Outcome:
         if not self.first_load.ok:

@@ -46,12 +46,15 @@ class Sandbox:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start(limits: Limits, hidden=()) -> Sandbox:
+def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
     """Start the worker. ``hidden``: paths the student's code must not see (grades,
-    other submissions); the project's own folders are always hidden."""
+    other submissions); the project's own folders are always hidden. ``driver``: the
+    assignment's scenario driver, copied in as ``driver.py``."""
     workdir = Path(tempfile.mkdtemp(prefix="autograder-run-"))
     for name in ("worker.py", "wire.py"):
         shutil.copy(HERE / name, workdir / name)
+    if driver:
+        shutil.copy(driver, workdir / "driver.py")
     isolation = []
     command = [sys.executable, "-I", "-S", str(workdir / "worker.py"), *_site_dirs()]
     user = _unprivileged_user() if os.geteuid() == 0 else None
