@@ -19,8 +19,8 @@ import numpy as np
 
 def sigmoid(z):
     """1 / (1 + exp(-z)), elementwise, with no overflow for large |z|; keeps z's dtype."""
-    # -log(1 + exp(-z)) = -logaddexp(0, -z) is computed without forming exp(-z)
-    return np.exp(-np.logaddexp(0, -z))
+    # log(1 + exp(-z)) = logaddexp(0, -z), computed without forming exp(-z)
+    return np.exp(-np.logaddexp(0, -np.asarray(z)))
 
 
 def _split(a, k):
@@ -139,7 +139,7 @@ def gru_cell_forward(x_t, h_prev, params, reset_after=True):
     params: {"W": (D, 3H), "U": (H, 3H), "b": (2, 3H) if reset_after else (3H,)},
     gate blocks z, r, h; with reset_after, b[0] is added to x_t W and b[1] to h_prev U.
 
-        z, r    = sigmoid(x_t W + h_prev U + b)                         (z and r blocks)
+        z, r    = sigmoid(x_t W + h_prev U + b)        z and r blocks; b[0] + b[1] if reset_after
         h_tilde = tanh(x_t W_h + r * (h_prev U_h + b[1]_h) + b[0]_h)    reset_after
         h_tilde = tanh(x_t W_h + (r * h_prev) U_h + b_h)                otherwise
         h_next  = z * h_prev + (1 - z) * h_tilde

@@ -24,14 +24,16 @@ class TimeBudgets:
     device: str
 
 
-def check_budget(student, function: str, budgets: TimeBudgets) -> None:
-    """The function runs on its budget inputs within its budget (best of two tries)."""
+def check_budget(student, function: str, budgets: TimeBudgets, verify) -> None:
+    """The function runs on its budget inputs within its budget (best of two tries), and
+    ``verify(result)`` accepts what it returned: a fast wrong answer earns nothing."""
     definition = budgets.assignment.budgets[function]
     seconds = budgets.seconds[function]
     inputs = definition.inputs(np.random.default_rng(0))
     tries = []
     for _ in range(2):
         result = student.call(function, timeout=3 * seconds + 1, **inputs)
+        verify(result)
         tries.append(result.seconds)
         if result.seconds <= seconds:
             return

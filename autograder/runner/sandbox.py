@@ -63,8 +63,9 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
         command = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--", *command]
         isolation.append(f"runs as user {UNPRIVILEGED_USER}")
     if namespaces_available():
-        to_hide = sorted({*_project_paths(), *(str(Path(p).resolve()) for p in hidden)})
-        command = [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", str(len(to_hide)), *to_hide, *command]
+        to_hide = sorted({*_project_paths(), *_shared_writable_paths(), *(str(Path(p).resolve()) for p in hidden)})
+        command = [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", str(workdir), str(len(to_hide)), *to_hide,
+                   *command]
         isolation += ["no network (own network namespace)", "own process namespace", "project folders hidden"]
     env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
     env.update(RUNNER_ENVIRONMENT, HOME=str(workdir), MPLCONFIGDIR=str(workdir), TMPDIR=str(workdir))
@@ -82,29 +83,41 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
 
 
 # Inside the new namespaces, as (namespace) root: loopback up, hide the given paths
-# under empty mounts, then exec the rest of the command line.
+# under empty mounts, bring the working folder (the current one) back to its own path
+# should a hidden /tmp have covered it, then exec the rest of the command line.
 _SETUP_SCRIPT = """
 ip link set lo up 2>/dev/null
-n=$1; shift
+work=$1; n=$2; shift 2
 while [ "$n" -gt 0 ]; do
   if [ -d "$1" ]; then mount -t tmpfs -o size=64k,mode=0755 tmpfs "$1" || exit 97
   elif [ -e "$1" ]; then mount --bind /dev/null "$1" || exit 97
   fi
   n=$((n - 1)); shift
 done
+if [ ! -e "$work/worker.py" ]; then
+  mkdir -p "$work" && mount --no-canonicalize --bind /proc/self/cwd "$work" && cd "$work" || exit 97
+fi
 exec "$@"
 """
 
 
 def _project_paths() -> list:
     """Every entry of the project's root except the one holding this Python."""
-    root = HERE.parents[1]
+    return [str(entry) for entry in HERE.parents[1].iterdir() if not _holds_python(entry)]
+
+
+# Folders anyone may write to: each gets an empty, private mount, so that nothing the
+# student's code writes there outlives it (the worker's own folder is reached by handle).
+SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+
+
+def _shared_writable_paths() -> list:
+    return [path for path in SHARED_WRITABLE if os.path.isdir(path) and not _holds_python(Path(path))]
+
+
+def _holds_python(path: Path) -> bool:
     python_home = Path(sys.prefix).resolve()
-    return [
-        str(entry)
-        for entry in root.iterdir()
-        if entry.resolve() not in (python_home, *python_home.parents)
-    ]
+    return path.resolve() in (python_home, *python_home.parents)
 
 
 @functools.lru_cache(maxsize=None)
@@ -112,10 +125,15 @@ def namespaces_available() -> bool:
     """Whether ``unshare`` can give the worker its own network and PID namespaces here."""
     if shutil.which("unshare") is None:
         return False
-    try:
-        probe = subprocess.run([*_unshare_prefix(), "true"], capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return False
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "worker.py").touch()
+        probe_hidden = _shared_writable_paths()[:1]
+        command = [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", folder, str(len(probe_hidden)), *probe_hidden,
+                   "test", "-e", "worker.py"]
+        try:
+            probe = subprocess.run(command, capture_output=True, timeout=10, cwd=folder)
+        except (OSError, subprocess.SubprocessError):
+            return False
     return probe.returncode == 0
 
 

@@ -29,14 +29,17 @@ def test_output_size_values(student, rng):
 
 
 @graded("conv_output_size", points=0.5)
-@pytest.mark.parametrize("bad, argument, args", [
-    ("stride is 0", "stride", {"n": 8, "f": 3, "pad": 0, "stride": 0}),
-    ("pad is negative", "pad", {"n": 8, "f": 3, "pad": -1, "stride": 1}),
-    ("the kernel is larger than the padded input", "f", {"n": 3, "f": 6, "pad": 1, "stride": 1}),
+@pytest.mark.parametrize("bad, argument, change", [
+    ("stride is 0", "stride", {"stride": 0}),
+    ("pad is negative", "pad", {"pad": -1}),
+    ("the kernel is larger than the padded input", "f", {"n": 3, "f": 6}),
 ], ids=["stride 0", "negative pad", "kernel too large"])
-def test_output_size_rejects_bad_arguments(student, bad, argument, args):
-    """raises ValueError naming the bad argument"""
-    expect_value_error(student, "conv_output_size", bad, argument, **args)
+def test_output_size_rejects_bad_arguments(student, bad, argument, change):
+    """raises ValueError naming the bad argument (and works on good ones)"""
+    good = {"n": 8, "f": 3, "pad": 1, "stride": 2}
+    result = student.call("conv_output_size", **good)
+    check_int(result.value, reference.conv_output_size(**good), "the output size", result.case)
+    expect_value_error(student, "conv_output_size", bad, argument, **{**good, **change})
 
 
 # zero_pad --------------------------------------------------------------------------
@@ -55,14 +58,19 @@ def test_zero_pad_values(student, rng, pad, dtype):
 @graded("zero_pad", points=0.25)
 def test_zero_pad_keeps_input(student, rng):
     """leaves its input unchanged"""
-    result = student.call("zero_pad", x=rng.standard_normal((2, 3, 4, 2)), pad=1)
+    x = rng.standard_normal((2, 3, 4, 2))
+    result = student.call("zero_pad", x=x, pad=1)
+    check_array(result.value, reference.zero_pad(x, 1), "x_pad", result.case)
     check_unmodified(result, "zero_pad")
 
 
 @graded("zero_pad", points=0.25)
 def test_zero_pad_rejects_negative_pad(student, rng):
-    """raises ValueError naming pad when pad is negative"""
-    expect_value_error(student, "zero_pad", "pad is negative", "pad", x=rng.standard_normal((1, 3, 3, 1)), pad=-1)
+    """raises ValueError naming pad when pad is negative (and pads otherwise)"""
+    x = rng.standard_normal((1, 3, 3, 1))
+    result = student.call("zero_pad", x=x, pad=2)
+    check_array(result.value, reference.zero_pad(x, 2), "x_pad", result.case)
+    expect_value_error(student, "zero_pad", "pad is negative", "pad", x=x, pad=-1)
 
 
 # conv_single_step ------------------------------------------------------------------
@@ -82,8 +90,9 @@ def test_single_step_value(student, rng, shape, dtype):
 @graded("conv_single_step", points=0.25)
 def test_single_step_keeps_inputs(student, rng):
     """leaves its inputs unchanged"""
-    result = student.call("conv_single_step", x_slice=rng.standard_normal((3, 3, 2)),
-                          w=rng.standard_normal((3, 3, 2)), b=0.5)
+    x_slice, w = rng.standard_normal((3, 3, 2)), rng.standard_normal((3, 3, 2))
+    result = student.call("conv_single_step", x_slice=x_slice, w=w, b=0.5)
+    check_number(result.value, reference.conv_single_step(x_slice, w, 0.5), "the result", result.case)
     check_unmodified(result, "conv_single_step")
 
 
@@ -94,10 +103,19 @@ def test_single_step_keeps_inputs(student, rng):
 @pytest.mark.parametrize("corner", CORNERS)
 def test_forward_values(student, rng, corner):
     """out equals the cross-correlation plus bias"""
-    inputs = conv_case(rng, corner)
+    check_forward(student, conv_case(rng, corner))
+
+
+def check_forward(student, inputs, keeps_inputs=False):
     result = student.call("conv_forward", **inputs)
+    verify_forward(result)
+    if keeps_inputs:
+        check_unmodified(result, "conv_forward")
+
+
+def verify_forward(result):
     out, _ = unpack(result.value, "conv_forward", ["out", "cache"], result.case)
-    check_array(out, reference.conv_forward(**inputs)[0], "out", result.case)
+    check_array(out, reference.conv_forward(**result.args)[0], "out", result.case)
 
 
 @graded("conv_forward", points=0.5)
@@ -116,8 +134,7 @@ def test_forward_cache(student, rng):
 @graded("conv_forward", points=0.25)
 def test_forward_keeps_inputs(student, rng):
     """leaves its inputs unchanged"""
-    result = student.call("conv_forward", **conv_case(rng, "3x3 kernel, pad 1"))
-    check_unmodified(result, "conv_forward")
+    check_forward(student, conv_case(rng, "3x3 kernel, pad 1"), keeps_inputs=True)
 
 
 @graded("conv_forward", points=0.5)
@@ -130,13 +147,14 @@ def test_forward_rejects_bad_arguments(student, rng, bad, argument, change):
     """raises ValueError naming the bad argument"""
     inputs = {"x": rng.standard_normal((1, 4, 4, 1)), "w": rng.standard_normal((2, 2, 1, 1)),
               "b": rng.standard_normal(1), "stride": 1, "pad": 0}
+    check_forward(student, inputs)
     expect_value_error(student, "conv_forward", bad, argument, **{**inputs, **change})
 
 
 @graded("conv_forward", points=0.25)
 def test_forward_within_budget(student, budgets):
     """runs within the time budget"""
-    check_budget(student, "conv_forward", budgets)
+    check_budget(student, "conv_forward", budgets, verify=verify_forward)
 
 
 # conv_backward ---------------------------------------------------------------------
@@ -146,25 +164,33 @@ def test_forward_within_budget(student, budgets):
 @pytest.mark.parametrize("corner", CORNERS)
 def test_backward_values(student, rng, corner):
     """dx, dw and db equal the gradients of the forward pass"""
-    inputs = conv_case(rng, corner)
-    out, cache = reference.conv_forward(**inputs)
-    dout = rng.standard_normal(out.shape).astype(out.dtype)
-    result = student.call("conv_backward", dout=dout, cache=cache)
-    gradients = unpack(result.value, "conv_backward", ["dx", "dw", "db"], result.case)
-    for name, value, expected in zip(["dx", "dw", "db"], gradients, reference.conv_backward(dout, cache)):
-        check_array(value, expected, name, result.case + f", stride={inputs['stride']}, pad={inputs['pad']}")
+    check_backward(student, rng, conv_case(rng, corner))
 
 
 @graded("conv_backward", points=0.5)
 def test_backward_keeps_inputs(student, rng):
     """leaves dout and the cache unchanged"""
-    inputs = conv_case(rng, "stride 3, pad 2")
+    check_backward(student, rng, conv_case(rng, "stride 3, pad 2"), keeps_inputs=True)
+
+
+def check_backward(student, rng, inputs, keeps_inputs=False):
     out, cache = reference.conv_forward(**inputs)
-    result = student.call("conv_backward", dout=rng.standard_normal(out.shape), cache=cache)
-    check_unmodified(result, "conv_backward")
+    dout = rng.standard_normal(out.shape).astype(out.dtype)
+    result = student.call("conv_backward", dout=dout, cache=cache)
+    verify_backward(result)
+    if keeps_inputs:
+        check_unmodified(result, "conv_backward")
+
+
+def verify_backward(result):
+    dout, cache = result.args["dout"], result.args["cache"]
+    gradients = unpack(result.value, "conv_backward", ["dx", "dw", "db"], result.case)
+    case = result.case + f", stride={cache[3]}, pad={cache[4]}"
+    for name, value, expected in zip(["dx", "dw", "db"], gradients, reference.conv_backward(dout, cache)):
+        check_array(value, expected, name, case)
 
 
 @graded("conv_backward", points=0.5)
 def test_backward_within_budget(student, budgets):
     """runs within the time budget"""
-    check_budget(student, "conv_backward", budgets)
+    check_budget(student, "conv_backward", budgets, verify=verify_backward)

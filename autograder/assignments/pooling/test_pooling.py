@@ -1,0 +1,169 @@
+"""Hidden tests of the ``pooling`` assignment: a list of cases, each with its points.
+
+Inputs are drawn at random from the run's seed; expected values come from the
+reference in ``solutions.pooling``. ``pool_backward`` gets a cache built here, exactly
+the forward call's inputs, so a wrong forward costs nothing in the backward tests.
+"""
+import numpy as np
+import pytest
+
+from autograder.assignments.pooling.cases import CORNERS, feature_map, output_shape, pool_case
+from autograder.judge.budgets import check_budget
+from autograder.judge.checks import check_array, check_int, check_unmodified, expect_value_error, unpack
+from autograder.judge.describe import describe_value
+from autograder.judge.plugin import graded
+from autograder.judge.student import Failure
+from autograder.messages import say
+from solutions import pooling as reference
+
+MODES = ("max", "average")
+
+# create_mask_from_window -----------------------------------------------------------
+
+WINDOWS = {  # name: (side f of the windows, values, dtype)
+    "distinct values": ((2, 3, 4), "normal", np.float64),
+    "1x1 window": ((1,), "normal", np.float64),
+    "ties": ((2, 3, 4), "ties", np.float64),
+    "all-zero window": ((2, 3, 4), "zeros", np.float64),
+    "negative values with ties": ((2, 3), "negative ties", np.float64),
+    "float32 with ties": ((2, 3), "ties", np.float32),
+}
+
+
+def _window(rng, f: int, values: str, dtype) -> np.ndarray:
+    if values == "zeros":
+        return np.zeros((f, f), dtype=dtype)
+    if values == "negative ties":
+        return -rng.integers(1, 3, size=(f, f)).astype(dtype)
+    return feature_map(rng, (f, f), values, dtype)
+
+
+@graded("create_mask_from_window", points=1.75)
+@pytest.mark.parametrize("kind", WINDOWS)
+def test_mask_marks_the_first_maximum(student, rng, kind):
+    """True at exactly one place: the first maximum in row-major order"""
+    sides, values, dtype = WINDOWS[kind]
+    for f in sides * 2:
+        window = _window(rng, f, values, dtype)
+        result = student.call("create_mask_from_window", window=window)
+        check_array(result.value, reference.create_mask_from_window(window), "the mask", result.case)
+
+
+@graded("create_mask_from_window", points=0.25)
+def test_mask_keeps_window(student, rng):
+    """leaves its input unchanged"""
+    result = student.call("create_mask_from_window", window=feature_map(rng, (3, 3), "ties"))
+    check_unmodified(result, "create_mask_from_window")
+
+
+# distribute_value ------------------------------------------------------------------
+
+
+@graded("distribute_value", points=1.0)
+@pytest.mark.parametrize("shape, dtype", [((2, 2), float), ((2, 3), float), ((1, 1), float), ((3, 3), np.float32),
+                                          ((4, 2), np.float32)],
+                         ids=["2x2 window", "rectangular window", "1x1 window", "float32", "float32, rectangular"])
+def test_distribute_value(student, rng, shape, dtype):
+    """every entry is dz / (f_h * f_w), in dz's dtype"""
+    dz = dtype(rng.standard_normal())
+    result = student.call("distribute_value", dz=dz, shape=shape)
+    case = f"dz a {type(dz).__name__} number, shape={shape}"
+    check_array(result.value, reference.distribute_value(dz, shape), "the result", case)
+
+
+# pool_forward ----------------------------------------------------------------------
+
+
+@graded("pool_forward", points=2.5)
+@pytest.mark.parametrize("corner", CORNERS)
+def test_forward_values(student, rng, corner):
+    """out holds each window's maximum or mean"""
+    inputs = pool_case(rng, corner)
+    for mode in MODES:
+        result = student.call("pool_forward", **inputs, mode=mode)
+        out, _ = unpack(result.value, "pool_forward", ["out", "cache"], result.case)
+        check_array(out, reference.pool_forward(**inputs, mode=mode)[0], "out", result.case)
+
+
+@graded("pool_forward", points=0.5)
+@pytest.mark.parametrize("mode", MODES)
+def test_forward_cache(student, rng, mode):
+    """cache is exactly (x, pool_size, stride, mode)"""
+    inputs = {**pool_case(rng, "overlapping, stride that does not divide"), "mode": mode}
+    result = student.call("pool_forward", **inputs)
+    _, cache = unpack(result.value, "pool_forward", ["out", "cache"], result.case)
+    x, pool_size, stride, cached_mode = unpack(cache, "pool_forward's cache", ["x", "pool_size", "stride", "mode"],
+                                               result.case)
+    check_array(x, inputs["x"], "cache's x", result.case)
+    check_int(pool_size, inputs["pool_size"], "cache's pool_size", result.case)
+    check_int(stride, inputs["stride"], "cache's stride", result.case)
+    if cached_mode != mode:
+        got = repr(cached_mode[:40]) if isinstance(cached_mode, str) else describe_value(cached_mode)
+        raise Failure(say("pooling.wrong_mode", name="cache's mode", got=got, expected=mode, case=result.case))
+
+
+@graded("pool_forward", points=0.25)
+@pytest.mark.parametrize("mode", MODES)
+def test_forward_keeps_input(student, rng, mode):
+    """leaves its input unchanged"""
+    result = student.call("pool_forward", **pool_case(rng, "2x2 windows, stride 2"), mode=mode)
+    check_unmodified(result, "pool_forward")
+
+
+@graded("pool_forward", points=0.5)
+@pytest.mark.parametrize("bad, argument, change", [
+    ("stride is 0", "stride", {"stride": 0}),
+    ("stride is negative", "stride", {"stride": -2}),
+    ("pool_size is 0", "pool_size", {"pool_size": 0}),
+    ("pool_size is larger than the input's height", "pool_size", {"x": np.ones((1, 4, 6, 1)), "pool_size": 5}),
+    ("pool_size is larger than the input's width", "pool_size", {"x": np.ones((1, 6, 4, 1)), "pool_size": 5}),
+    ('mode is "avg"', "mode", {"mode": "avg"}),
+    ('mode is "Max"', "mode", {"mode": "Max"}),
+], ids=["stride 0", "negative stride", "pool_size 0", "window taller than the input",
+        "window wider than the input", "mode avg", "mode Max"])
+def test_forward_rejects_bad_arguments(student, rng, bad, argument, change):
+    """raises ValueError naming the bad argument"""
+    inputs = {"x": rng.standard_normal((1, 4, 5, 2)), "pool_size": 2, "stride": 2, "mode": "max"}
+    expect_value_error(student, "pool_forward", bad, argument, **{**inputs, **change})
+
+
+@graded("pool_forward", points=0.25)
+def test_forward_within_budget(student, budgets):
+    """runs within the time budget"""
+    check_budget(student, "pool_forward", budgets)
+
+
+# pool_backward ---------------------------------------------------------------------
+
+
+def _backward_case(rng, corner: str, mode: str):
+    inputs = pool_case(rng, corner)
+    x, f, s = inputs["x"], inputs["pool_size"], inputs["stride"]
+    dout = rng.standard_normal(output_shape(x.shape, f, s)).astype(x.dtype)
+    details = f", x {x.shape} {x.dtype}, pool_size={f}, stride={s}, mode={mode!r}"
+    return dout, (x, f, s, mode), details
+
+
+@graded("pool_backward", points=4.0)
+@pytest.mark.parametrize("corner", CORNERS)
+def test_backward_values(student, rng, corner):
+    """dx is the gradient of the forward pass"""
+    for mode in MODES:
+        dout, cache, details = _backward_case(rng, corner, mode)
+        result = student.call("pool_backward", dout=dout, cache=cache)
+        check_array(result.value, reference.pool_backward(dout, cache), "dx", result.case + details)
+
+
+@graded("pool_backward", points=0.5)
+@pytest.mark.parametrize("mode", MODES)
+def test_backward_keeps_inputs(student, rng, mode):
+    """leaves dout and the cache unchanged"""
+    dout, cache, _ = _backward_case(rng, "overlapping windows", mode)
+    result = student.call("pool_backward", dout=dout, cache=cache)
+    check_unmodified(result, "pool_backward")
+
+
+@graded("pool_backward", points=0.5)
+def test_backward_within_budget(student, budgets):
+    """runs within the time budget"""
+    check_budget(student, "pool_backward", budgets)
