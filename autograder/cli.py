@@ -1,63 +1,119 @@
-"""``autograder``: grade a notebook or a whole nbgrader ``submitted/`` tree.
+"""``autograder``: grade a notebook or a whole course, and hand the grades on.
 
     autograder grade NOTEBOOK.ipynb --assignment NAME --out DIR
-    autograder grade SUBMITTED_DIR --out DIR [--jobs N]
+    autograder grade SUBMITTED_DIR --out DIR [--jobs N] [--shard K/N] [--gradebook [COURSE]]
+    autograder merge DIR... --out DIR
+    autograder gradebook DIR [--course COURSE]
+    autograder gradescope ASSIGNMENT [--out DIR]
+    autograder report RESULTS.json [--format markdown|classroom]
     autograder release [NAME ...]
 
 The exit status is 0 whenever grading finished, whatever the scores.
 """
 import argparse
-import csv
 import json
 import secrets
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from autograder import assignments
+from autograder.integrations import CourseError
+from autograder.integrations import batch
+from autograder.messages import say
 
-SUBMISSION_TIMEOUT = 900  # seconds for one whole submission, a last resort
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser("grade", help="grade a notebook, or an nbgrader submitted/<student>/<assignment>/ tree")
+    grade.add_argument("path", type=Path, help="a notebook, or a folder of <student>/<assignment>/ folders")
+    grade.add_argument("--assignment", choices=assignments.names(), help="needed for one notebook; for a folder: only this one")
+    grade.add_argument("--out", type=Path, required=True)
+    grade.add_argument("--seed", type=int, help="reproduce a grading run (results.json records its seed)")
+    grade.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
+    grade.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a sandbox limit (autograder/config.py), e.g. notebook_seconds=120")
+    tree = grade.add_argument_group("grading a folder")
+    tree.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    tree.add_argument("--force", action="store_true", help="grade again what already has results")
+    tree.add_argument("--timeout", type=float, default=batch.SUBMISSION_SECONDS,
+                      help="seconds for one whole submission before it is stopped (default %(default)g)")
+    tree.add_argument("--shard", metavar="K/N",
+                      help="grade only shard K of N, by student (one job of a CI matrix); then autograder merge")
+    tree.add_argument("--gradebook", nargs="?", const="", metavar="COURSE",
+                      help="then write the grades into nbgrader's gradebook of the course at COURSE "
+                           "(default: the folder above the submissions)")
+    grade.add_argument("--calibration", type=Path, help=argparse.SUPPRESS)  # set by a batch
+    grade.add_argument("--hide", type=Path, action="append", default=[], help=argparse.SUPPRESS)
+
+    merge = commands.add_parser("merge", help="merge the graded folders of several shards into one")
+    merge.add_argument("folders", type=Path, nargs="+")
+    merge.add_argument("--out", type=Path, required=True)
+
+    gradebook = commands.add_parser("gradebook", help="write a graded folder into nbgrader's gradebook and feedback")
+    gradebook.add_argument("folder", type=Path)
+    gradebook.add_argument("--course", type=Path, default=Path("."),
+                           help="the course's root folder, where nbgrader_config.py is (default: here)")
+
+    gradescope = commands.add_parser("gradescope", help="build a Gradescope autograder (a zip) for an assignment")
+    gradescope.add_argument("assignment", choices=assignments.names())
+    gradescope.add_argument("--out", type=Path, default=Path("build") / "gradescope")
+
+    report = commands.add_parser("report", help="print a results.json as a CI job summary or a Classroom payload")
+    report.add_argument("results", type=Path)
+    report.add_argument("--format", choices=["markdown", "classroom"], default="markdown")
+
+    release = commands.add_parser("release", help="generate release/ from source/ with nbgrader")
+    release.add_argument("names", nargs="*")
+    return parser
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="autograder", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    grade = commands.add_parser("grade", help="grade a notebook or an nbgrader submitted/ tree")
-    grade.add_argument("path", type=Path)
-    grade.add_argument("--assignment", choices=assignments.names())
-    grade.add_argument("--out", type=Path, required=True)
-    grade.add_argument("--jobs", type=int, default=1)
-    grade.add_argument("--seed", type=int, help="reproduce a grading run (results.json records its seed)")
-    grade.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
-    grade.add_argument("--force", action="store_true", help="grade again what already has results")
-    grade.add_argument("--calibration", type=Path, help=argparse.SUPPRESS)  # set by a batch
-    grade.add_argument("--hide", type=Path, action="append", default=[], help=argparse.SUPPRESS)
-    release = commands.add_parser("release", help="generate release/ from source/ with nbgrader")
-    release.add_argument("names", nargs="*")
-    args = parser.parse_args(argv)
-    if args.command == "release":
-        return _release(args.names or assignments.names())
+    cli = parser()
+    args = cli.parse_args(argv)
+    command = {"grade": _grade, "merge": _merge, "gradebook": _gradebook, "gradescope": _gradescope,
+               "report": _report, "release": _release}[args.command]
+    try:
+        return command(args, cli)
+    except CourseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except batch.Interrupted as error:
+        print(error, file=sys.stderr)
+        return 130
+
+
+def _grade(args, cli) -> int:
+    try:
+        limits = batch.parse_limits(args.limit)
+    except ValueError as error:
+        cli.error(str(error))
     if args.path.is_dir():
-        return _grade_tree(args)
+        return _grade_tree(args, cli)
     if not args.path.exists():
-        parser.error(f"{args.path} does not exist")
+        cli.error(f"{args.path} does not exist")
     if not args.assignment:
-        parser.error("grading one notebook needs --assignment")
-    _grade_one(args)
+        cli.error("grading one notebook needs --assignment")
+    _grade_one(args, limits)
     return 0
 
 
-def _grade_one(args) -> dict:
+def _grade_one(args, limits: dict) -> dict:
     from autograder.grading import grade
     from autograder.report import feedback, results
 
-    assignment = assignments.load(args.assignment)
-    device = _device(args.device, assignment)
+    assignment = batch.load_assignment(args.assignment, limits)
+    device = batch.device_for(args.device, assignment)
     budgets = json.loads(args.calibration.read_text()) if args.calibration else None
     graded = grade(args.path, assignment, seed=args.seed, device=device, budgets=budgets,
                    hidden=[args.out.resolve(), *args.hide])
     data = results.to_gradescope(graded, assignment.name)
+    try:
+        data["extra_data"]["notebook_sha256"] = batch.digest(args.path)  # a rerun regrades a changed file
+    except OSError:
+        pass
     results.write_json_atomically(args.out / "results.json", data)
     results.write_text_atomically(args.out / "feedback.html", feedback.render(data, assignment.name))
     if not args.calibration:
@@ -65,107 +121,89 @@ def _grade_one(args) -> dict:
     return data
 
 
-def _grade_tree(args) -> int:
-    from tqdm import tqdm
+def _grade_tree(args, cli) -> int:
+    from autograder.integrations import shards
 
-    from autograder.judge.budgets import calibrate
-    from autograder.report import results
-
-    submissions = _find_submissions(args.path, args.assignment)
-    seed = secrets.randbelow(2**31) if args.seed is None else args.seed
-    calibrations = {}
-    for name in sorted({assignment for _, assignment, _ in submissions}):
-        assignment = assignments.load(name)
-        calibration = args.out / f".calibration-{name}.json"
-        results.write_json_atomically(calibration, calibrate(assignment, _device(args.device, assignment)))
-        calibrations[name] = calibration
-
-    def grade_submission(submission):
-        student, assignment, notebook = submission
-        out = args.out / student / assignment
-        if (out / "results.json").exists() and not args.force:
-            return submission
-        command = [sys.executable, "-m", "autograder", "grade", str(notebook), "--assignment", assignment,
-                   "--out", str(out), "--seed", str(seed), "--device", args.device,
-                   "--calibration", str(calibrations[assignment]), "--hide", str(args.path.resolve()),
-                   "--hide", str(args.out.resolve())]
+    submissions = batch.find(args.path, args.assignment)
+    if args.shard:
         try:
-            finished = subprocess.run(command, capture_output=True, timeout=SUBMISSION_TIMEOUT)
-            failed = finished.returncode != 0 or not (out / "results.json").exists()
-            reason = finished.stderr.decode(errors="replace")[-2000:]
-        except subprocess.TimeoutExpired:
-            failed, reason = True, f"grading took over {SUBMISSION_TIMEOUT} s"
-        if failed:
-            results.write_json_atomically(out / "results.json", _autograder_failure(assignment, reason))
-        return submission
-
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        list(tqdm(pool.map(grade_submission, submissions), total=len(submissions), unit="notebook",
-                  file=sys.stderr, disable=None))
-    rows = _grade_rows(args.out, submissions)
-    _write_grades(args.out / "grades.csv", rows)
-    _print_table(rows)
+            submissions = shards.select(submissions, *shards.parse(args.shard))
+        except ValueError as error:
+            cli.error(str(error))
+    settings = batch.Settings(
+        seed=secrets.randbelow(2**31) if args.seed is None else args.seed,
+        device=args.device,
+        timeout=args.timeout,
+        limits=tuple(args.limit),
+        hide=(args.path.resolve(), args.out.resolve()),
+    )
+    batch.grade_all(submissions, args.out, settings, jobs=args.jobs, force=args.force)
+    _write_tables(args.out)
+    if args.gradebook is not None:
+        course = Path(args.gradebook) if args.gradebook else args.path.resolve().parent
+        _print_lines(_write_gradebook(args.out, course))
     return 0
 
 
-def _find_submissions(root: Path, only: str = None) -> list:
-    """``(student, assignment, notebook)`` for every ``root/<student>/<assignment>/*.ipynb``."""
-    found = []
-    for notebook in sorted(root.glob("*/*/*.ipynb")):
-        student, assignment = notebook.parent.parent.name, notebook.parent.name
-        if assignment in assignments.names() and (only is None or assignment == only):
-            found.append((student, assignment, notebook))
-    return found
+def _merge(args, cli) -> int:
+    from autograder.integrations import shards
+
+    shards.merge(args.folders, args.out)
+    _write_tables(args.out)
+    return 0
 
 
-def _autograder_failure(assignment: str, reason: str) -> dict:
-    return {
-        "score": 0.0,
-        "max_score": 0.0,
-        "execution_time": 0.0,
-        "output": "The autograder could not grade this submission; your instructor has the details.",
-        "tests": [{"name": "notebook: graded", "score": 0.0, "max_score": 0.0, "visibility": "visible",
-                   "tags": ["notebook"], "output": "The autograder could not grade this submission."}],
-        "extra_data": {"assignment": assignment, "internal_errors": [reason]},
-    }
+def _gradebook(args, cli) -> int:
+    _print_lines(_write_gradebook(args.folder, args.course))
+    return 0
 
 
-def _grade_rows(out: Path, submissions: list) -> list:
-    rows = []
-    for student, assignment, _ in submissions:
-        data = json.loads((out / student / assignment / "results.json").read_text())
-        rows.append({"student": student, "assignment": assignment, "score": data["score"],
-                     "max_score": data["max_score"], "seed": data.get("extra_data", {}).get("seed", "")})
-    return rows
+def _gradescope(args, cli) -> int:
+    from autograder.integrations import gradescope
+
+    print(say("course.bundle_wrote", path=gradescope.build(args.assignment, args.out)))
+    return 0
 
 
-def _write_grades(path: Path, rows: list) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=["student", "assignment", "score", "max_score", "seed"])
-        writer.writeheader()
-        writer.writerows(rows)
+def _report(args, cli) -> int:
+    from autograder.integrations import classroom
+
+    data = batch.read_results(args.results)
+    if data is None:
+        cli.error(f"{args.results} is not a results.json")
+    if args.format == "classroom":
+        print(classroom.classroom_payload(data))
+    else:
+        print(classroom.markdown(data, data.get("extra_data", {}).get("assignment", args.results.parent.name)), end="")
+    return 0
 
 
-def _print_table(rows: list) -> None:
-    width = max([len(row["student"]) for row in rows] + [7])
-    print(f"{'student':<{width}}  {'assignment':<14}  {'score':>12}")
-    for row in rows:
-        print(f"{row['student']:<{width}}  {row['assignment']:<14}  {row['score']:>6g} / {row['max_score']:<4g}")
-
-
-def _device(choice: str, assignment) -> str:
-    if choice != "auto":
-        return choice
-    if not any(budget.seconds for budget in assignment.budgets.values()):
-        return "cpu"  # numpy budgets are calibrated here and now: the device does not matter
-    from autograder.grading import available_device
-
-    return available_device()
-
-
-def _release(names: list) -> int:
-    for name in names:
+def _release(args, cli) -> int:
+    for name in args.names or assignments.names():
         subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
                        cwd=assignments.PROJECT, check=True)
     return 0
+
+
+def _write_tables(out: Path) -> None:
+    """``grades.csv`` and ``summary.html`` for everything graded under ``out``, and the table."""
+    from autograder.integrations import grades, summary
+    from autograder.report.results import write_text_atomically
+
+    graded = grades.collect(out)
+    table = grades.rows(graded)
+    grades.write_csv(out / "grades.csv", table)
+    write_text_atomically(out / "summary.html", summary.render(graded))
+    grades.print_table(table)
+    print(say("course.wrote", grades=out / "grades.csv", summary=out / "summary.html"))
+
+
+def _write_gradebook(out: Path, course: Path) -> list:
+    from autograder.integrations import gradebook
+
+    return gradebook.write(out, course)
+
+
+def _print_lines(lines: list) -> None:
+    for line in lines:
+        print(line)

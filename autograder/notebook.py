@@ -40,7 +40,7 @@ def read(path: Path, max_bytes: int) -> nbformat.NotebookNode:
         if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
             raise ValueError("there is no list of cells")
         notebook = nbformat.reads(text, as_version=4)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except Exception as error:  # noqa: BLE001 (whatever the parser or nbformat's validator says: unreadable)
         raise NotebookProblem(say("notebook.unreadable", reason=_first_line(error))) from None
     for cell in notebook.cells:
         if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):

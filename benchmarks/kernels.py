@@ -45,11 +45,10 @@ def conv_rows(quick: bool, repeats: int) -> list:
                                              padding="EXPLICIT", explicit_paddings=flat)
         return dx, dw, tf.reduce_sum(dout, axis=[0, 1, 2])
 
-    shapes = f"x {x_shape}, w {w_shape}, pad {pad}"
     return [
-        _row("conv", "conv forward", "conv.conv_forward", "tf.nn.conv2d", repeats, shapes,
+        _row("conv", "conv forward", "conv.conv_forward", "tf.nn.conv2d", repeats,
              lambda: conv.conv_forward(x, w, b, 1, pad)[0], lambda: tf_forward(tx, tw, tb).numpy()),
-        _row("conv", "conv backward", "conv.conv_backward", "Conv2DBackprop*", repeats, shapes,
+        _row("conv", "conv backward", "conv.conv_backward", "Conv2DBackprop*", repeats,
              lambda: conv.conv_backward(dout, (x, w, b, 1, pad)),
              lambda: [t.numpy() for t in tf_backward(tx, tw, tdout)]),
     ]
@@ -76,12 +75,11 @@ def pool_rows(quick: bool, repeats: int) -> list:
         else:
             tf_backward = tf.function(lambda x, out, dout: tf.raw_ops.AvgPoolGrad(
                 orig_input_shape=tf.shape(x), grad=dout, **window))
-        shapes = f"x {x_shape}, pool_size {f}, stride {s}"
         rows += [
-            _row("pool", f"{mode} pool forward", "pooling.pool_forward", f"tf.nn.{name}_pool2d", repeats, shapes,
+            _row("pool", f"{mode} pool forward", "pooling.pool_forward", f"tf.nn.{name}_pool2d", repeats,
                  lambda mode=mode: pooling.pool_forward(x, f, s, mode)[0], lambda t=tf_forward: t(tx).numpy()),
             _row("pool", f"{mode} pool backward", "pooling.pool_backward",
-                 "MaxPoolGrad" if mode == "max" else "AvgPoolGrad", repeats, shapes,
+                 "MaxPoolGrad" if mode == "max" else "AvgPoolGrad", repeats,
                  lambda cache=cache, dout=dout: pooling.pool_backward(dout, cache),
                  lambda t=tf_backward, tout=tout, tdout=tdout: t(tx, tout, tdout).numpy()),
         ]
@@ -103,7 +101,7 @@ def rnn_rows(cell: str, quick: bool, repeats: int) -> list:
               "b": _normal(rng, (gates * H,) if cell == "lstm" else (2, gates * H))}
     if cell == "lstm":
         layer = tf.keras.layers.LSTM(H, return_sequences=True)
-        state, ref_state = [tf.constant(h0), tf.constant(c0)], (h0, c0)
+        state = [tf.constant(h0), tf.constant(c0)]
 
         def ref_forward():
             return rnn_cells.lstm_forward(x, h0, c0, params)
@@ -114,7 +112,7 @@ def rnn_rows(cell: str, quick: bool, repeats: int) -> list:
             return h_seq, dx, dh0, dc0, grads["W"], grads["U"], grads["b"]
     else:
         layer = tf.keras.layers.GRU(H, return_sequences=True, reset_after=True)
-        state, ref_state = [tf.constant(h0)], (h0,)
+        state = [tf.constant(h0)]
 
         def ref_forward():
             return rnn_cells.gru_forward(x, h0, params)
@@ -138,22 +136,28 @@ def rnn_rows(cell: str, quick: bool, repeats: int) -> list:
             h_seq = layer(x, initial_state=state)
         return [h_seq] + tape.gradient(h_seq, [x, *state, *layer.trainable_weights], output_gradients=dh)
 
-    del ref_state
     keras = f"tf.keras {cell.upper()}"
-    shapes = f"x {(N, T, D)}, {H} units"
     return [
-        _row(cell, f"{cell} forward", f"rnn_cells.{cell}_forward", keras, repeats, shapes,
+        _row(cell, f"{cell} forward", f"rnn_cells.{cell}_forward", keras, repeats,
              lambda: ref_forward()[0], lambda: tf_forward(tx, state).numpy()),
         _row(cell, f"{cell} forward+backward", f"{cell}_forward+_backward", f"{keras} + GradientTape", repeats,
-             shapes, ref_both, lambda: [t.numpy() for t in tf_both(tx, state, tdh)]),
+             ref_both, lambda: [t.numpy() for t in tf_both(tx, state, tdh)]),
     ]
 
 
-def _row(group, name, ours, theirs, repeats, shapes, reference, tensorflow) -> Row:
+def sizes(quick: bool) -> str:
+    """The shapes the kernel rows use, in words."""
+    chosen = QUICK if quick else FULL
+    (x_conv, w_conv, pad), (x_pool, f, s), (x_rnn, units) = chosen["conv"], chosen["pool"], chosen["rnn"]
+    return (f"conv x {x_conv}, w {w_conv}, pad {pad}; pooling x {x_pool}, pool_size {f}, stride {s}; "
+            f"lstm/gru x {x_rnn}, {units} units; float32")
+
+
+def _row(group, name, ours, theirs, repeats, reference, tensorflow) -> Row:
     """Compare the two answers, then time both (each already run once: the warm-up)."""
     mismatch = _differs(reference(), tensorflow())
     ours_s, theirs_s = median_pair(reference, tensorflow, repeats, warmup=0)
-    note = f"{name}: {shapes}" + (f"; ANSWERS DIFFER: {mismatch}" if mismatch else "")
+    note = f"{name}: THE ANSWERS DIFFER, {mismatch}" if mismatch else ""
     return Row(group, name, ours, theirs, TARGET, ours_s=ours_s, theirs_s=theirs_s, note=note)
 
 

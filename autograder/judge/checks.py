@@ -23,8 +23,9 @@ def unpack(value, function: str, names: list, case: str) -> list:
     return list(value)
 
 
-def check_array(value, expected: np.ndarray, name: str, case: str) -> None:
-    """Same shape, same dtype, finite where expected, equal within the dtype's tolerance."""
+def check_array(value, expected: np.ndarray, name: str, case: str, tolerance: dict = None) -> None:
+    """Same shape, same dtype, finite where expected, equal within the dtype's tolerance
+    (or ``tolerance``, one of those in ``tolerances``)."""
     if not isinstance(value, np.ndarray):
         raise Failure(say("value.not_array", name=name, got=describe_value(value), case=case))
     if value.shape != expected.shape:
@@ -44,7 +45,7 @@ def check_array(value, expected: np.ndarray, name: str, case: str) -> None:
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise Failure(say("value.not_finite", name=name, index=list(index), case=case))
-    tolerance = tolerance_for(expected.dtype)
+    tolerance = tolerance or tolerance_for(expected.dtype)
     actual64, expected64 = value.astype(np.float64), expected.astype(np.float64)
     error = np.abs(actual64 - expected64)
     off = error > tolerance["atol"] + tolerance["rtol"] * np.abs(expected64)
@@ -56,15 +57,16 @@ def check_array(value, expected: np.ndarray, name: str, case: str) -> None:
         )
 
 
-def check_number(value, expected: float, name: str, case: str, dtype=np.float64) -> None:
-    """A Python or numpy float (or 0-d array) equal to ``expected`` within ``dtype``'s tolerance."""
+def check_number(value, expected: float, name: str, case: str, dtype=np.float64, tolerance: dict = None) -> None:
+    """A Python or numpy float (or 0-d array) equal to ``expected`` within ``dtype``'s tolerance
+    (or ``tolerance``)."""
     if isinstance(value, np.ndarray) and value.shape == ():
         number = value[()]
     elif isinstance(value, Scalar) and value.type_name != "bool":
         number = value.value
     else:
         raise Failure(say("value.not_number", name=name, got=describe_value(value), case=case))
-    tolerance = tolerance_for(dtype)
+    tolerance = tolerance or tolerance_for(dtype)
     if not np.isfinite(number) or not np.isclose(float(number), float(expected), **tolerance):
         raise Failure(say("value.wrong_number", name=name, got=f"{float(number):.6g}", case=case))
 
@@ -105,7 +107,7 @@ def _same(sent, left) -> bool:
         )
     if isinstance(sent, dict):
         return isinstance(left, dict) and set(left) == set(sent) and all(_same(sent[k], left[k]) for k in sent)
-    if isinstance(sent, tuple):
+    if isinstance(sent, (tuple, list)):
         return isinstance(left, (tuple, list)) and len(left) == len(sent) and all(map(_same, sent, left))
     return True  # scalars cannot be changed in place
 

@@ -15,8 +15,8 @@ def _describe_argument(name, value) -> str:
     if isinstance(value, dict):
         inner = ", ".join(_describe_argument(key, item) for key, item in value.items())
         return f"{name} {{{inner}}}"
-    if isinstance(value, tuple):
-        return f"{name} (a tuple of {len(value)})"
+    if isinstance(value, (tuple, list)):  # never their contents
+        return f"{name} (a {type(value).__name__} of {len(value)})"
     return f"{name}={value!r}"
 
 

@@ -75,7 +75,9 @@ class Student:
             report = self._fresh_runner()
             if not report.ok:
                 return Outcome("unavailable")
-        outcome = self.runner.call(function, tuple(args.values()), {}, timeout or self.limits.call_seconds)
+        # a student's function gets its arguments in order; a driver scenario, by name
+        positional, named = ((), args) if function.startswith("driver:") else (tuple(args.values()), {})
+        outcome = self.runner.call(function, positional, named, timeout or self.limits.call_seconds)
         if outcome.kind in ("timeout", "crashed", "garbled"):
             self.stopped.add(function)
         return outcome

@@ -123,6 +123,7 @@ def test_forward_cache(student, rng):
     """cache is exactly (x, w, b, stride, pad)"""
     inputs = conv_case(rng, "stride 3, pad 2")
     result = student.call("conv_forward", **inputs)
+    verify_forward(result)
     _, cache = unpack(result.value, "conv_forward", ["out", "cache"], result.case)
     cache_items = unpack(cache, "conv_forward's cache", ["x", "w", "b", "stride", "pad"], result.case)
     for name, item in zip(["x", "w", "b"], cache_items):

@@ -17,6 +17,23 @@ CORNERS = {
 }
 
 
+WINDOWS = {  # kind: (sides f of its f x f windows, values, dtype)
+    "distinct values": ((2, 3, 4), "normal", np.float64),
+    "1x1 window": ((1,), "normal", np.float64),
+    "ties": ((2, 3, 4), "ties", np.float64),
+    "all-zero window": ((2, 3, 4), "zeros", np.float64),
+    "negative values with ties": ((2, 3), "negative ties", np.float64),
+    "one entry above zero": ((2, 3), "one positive", np.float64),
+    "float32 with ties": ((2, 3), "ties", np.float32),
+}
+
+
+def windows(rng, kind: str) -> list:
+    """Single windows for ``create_mask_from_window``, two of each side."""
+    sides, values, dtype = WINDOWS[kind]
+    return [feature_map(rng, (f, f), values, dtype) for f in sides * 2]
+
+
 def pool_case(rng, corner: str) -> dict:
     """Inputs of ``pool_forward`` but the mode: ``{x, pool_size, stride}`` for the named corner."""
     spec = CORNERS[corner]
@@ -34,7 +51,16 @@ def pool_case(rng, corner: str) -> dict:
 
 def feature_map(rng, shape, values: str, dtype=np.float64) -> np.ndarray:
     """``normal``: no ties; ``ties``: small integers after a ReLU; ``mostly zero``: a
-    ReLU that rarely fired, so that many windows are all zeros."""
+    ReLU that rarely fired, so that many windows are all zeros; ``zeros``; ``negative
+    ties``: small negative integers; ``one positive``: zeros but one entry."""
+    if values == "zeros":
+        return np.zeros(shape, dtype=dtype)
+    if values == "negative ties":
+        return -rng.integers(1, 3, size=shape).astype(dtype)
+    if values == "one positive":
+        x = np.zeros(shape, dtype=dtype)
+        x[tuple(int(rng.integers(0, n)) for n in shape)] = rng.integers(1, 4)
+        return x
     if values == "ties":
         return np.maximum(rng.integers(-2, 3, size=shape), 0).astype(dtype)
     if values == "mostly zero":

@@ -7,7 +7,7 @@ the forward call's inputs, so a wrong forward costs nothing in the backward test
 import numpy as np
 import pytest
 
-from autograder.assignments.pooling.cases import CORNERS, feature_map, output_shape, pool_case
+from autograder.assignments.pooling.cases import CORNERS, WINDOWS, feature_map, output_shape, pool_case, windows
 from autograder.judge.budgets import check_budget
 from autograder.judge.checks import check_array, check_int, check_unmodified, expect_value_error, unpack
 from autograder.judge.describe import describe_value
@@ -20,40 +20,26 @@ MODES = ("max", "average")
 
 # create_mask_from_window -----------------------------------------------------------
 
-WINDOWS = {  # name: (side f of the windows, values, dtype)
-    "distinct values": ((2, 3, 4), "normal", np.float64),
-    "1x1 window": ((1,), "normal", np.float64),
-    "ties": ((2, 3, 4), "ties", np.float64),
-    "all-zero window": ((2, 3, 4), "zeros", np.float64),
-    "negative values with ties": ((2, 3), "negative ties", np.float64),
-    "float32 with ties": ((2, 3), "ties", np.float32),
-}
-
-
-def _window(rng, f: int, values: str, dtype) -> np.ndarray:
-    if values == "zeros":
-        return np.zeros((f, f), dtype=dtype)
-    if values == "negative ties":
-        return -rng.integers(1, 3, size=(f, f)).astype(dtype)
-    return feature_map(rng, (f, f), values, dtype)
-
 
 @graded("create_mask_from_window", points=1.75)
 @pytest.mark.parametrize("kind", WINDOWS)
 def test_mask_marks_the_first_maximum(student, rng, kind):
     """True at exactly one place: the first maximum in row-major order"""
-    sides, values, dtype = WINDOWS[kind]
-    for f in sides * 2:
-        window = _window(rng, f, values, dtype)
-        result = student.call("create_mask_from_window", window=window)
-        check_array(result.value, reference.create_mask_from_window(window), "the mask", result.case)
+    for window in windows(rng, kind):
+        check_mask(student, window)
 
 
 @graded("create_mask_from_window", points=0.25)
 def test_mask_keeps_window(student, rng):
     """leaves its input unchanged"""
-    result = student.call("create_mask_from_window", window=feature_map(rng, (3, 3), "ties"))
-    check_unmodified(result, "create_mask_from_window")
+    check_mask(student, feature_map(rng, (3, 3), "ties"), keeps_inputs=True)
+
+
+def check_mask(student, window, keeps_inputs=False):
+    result = student.call("create_mask_from_window", window=window)
+    check_array(result.value, reference.create_mask_from_window(window), "the mask", result.case)
+    if keeps_inputs:
+        check_unmodified(result, "create_mask_from_window")
 
 
 # distribute_value ------------------------------------------------------------------
@@ -74,15 +60,25 @@ def test_distribute_value(student, rng, shape, dtype):
 # pool_forward ----------------------------------------------------------------------
 
 
-@graded("pool_forward", points=2.5)
+@graded("pool_forward", points=2.4)
 @pytest.mark.parametrize("corner", CORNERS)
 def test_forward_values(student, rng, corner):
     """out holds each window's maximum or mean"""
-    inputs = pool_case(rng, corner)
     for mode in MODES:
-        result = student.call("pool_forward", **inputs, mode=mode)
-        out, _ = unpack(result.value, "pool_forward", ["out", "cache"], result.case)
-        check_array(out, reference.pool_forward(**inputs, mode=mode)[0], "out", result.case)
+        check_forward(student, {**pool_case(rng, corner), "mode": mode})
+
+
+def check_forward(student, inputs, keeps_inputs=False):
+    result = student.call("pool_forward", **inputs)
+    verify_forward(result)
+    if keeps_inputs:
+        check_unmodified(result, "pool_forward")
+    return result
+
+
+def verify_forward(result):
+    out, _ = unpack(result.value, "pool_forward", ["out", "cache"], result.case)
+    check_array(out, reference.pool_forward(**result.args)[0], "out", result.case)
 
 
 @graded("pool_forward", points=0.5)
@@ -90,14 +86,14 @@ def test_forward_values(student, rng, corner):
 def test_forward_cache(student, rng, mode):
     """cache is exactly (x, pool_size, stride, mode)"""
     inputs = {**pool_case(rng, "overlapping, stride that does not divide"), "mode": mode}
-    result = student.call("pool_forward", **inputs)
-    _, cache = unpack(result.value, "pool_forward", ["out", "cache"], result.case)
+    result = check_forward(student, inputs)
+    _, cache = result.value
     x, pool_size, stride, cached_mode = unpack(cache, "pool_forward's cache", ["x", "pool_size", "stride", "mode"],
                                                result.case)
     check_array(x, inputs["x"], "cache's x", result.case)
     check_int(pool_size, inputs["pool_size"], "cache's pool_size", result.case)
     check_int(stride, inputs["stride"], "cache's stride", result.case)
-    if cached_mode != mode:
+    if not (isinstance(cached_mode, str) and cached_mode == mode):
         got = repr(cached_mode[:40]) if isinstance(cached_mode, str) else describe_value(cached_mode)
         raise Failure(say("pooling.wrong_mode", name="cache's mode", got=got, expected=mode, case=result.case))
 
@@ -106,11 +102,10 @@ def test_forward_cache(student, rng, mode):
 @pytest.mark.parametrize("mode", MODES)
 def test_forward_keeps_input(student, rng, mode):
     """leaves its input unchanged"""
-    result = student.call("pool_forward", **pool_case(rng, "2x2 windows, stride 2"), mode=mode)
-    check_unmodified(result, "pool_forward")
+    check_forward(student, {**pool_case(rng, "2x2 windows, stride 2"), "mode": mode}, keeps_inputs=True)
 
 
-@graded("pool_forward", points=0.5)
+@graded("pool_forward", points=0.6)
 @pytest.mark.parametrize("bad, argument, change", [
     ("stride is 0", "stride", {"stride": 0}),
     ("stride is negative", "stride", {"stride": -2}),
@@ -119,51 +114,57 @@ def test_forward_keeps_input(student, rng, mode):
     ("pool_size is larger than the input's width", "pool_size", {"x": np.ones((1, 6, 4, 1)), "pool_size": 5}),
     ('mode is "avg"', "mode", {"mode": "avg"}),
     ('mode is "Max"', "mode", {"mode": "Max"}),
+    ('mode is "mean"', "mode", {"mode": "mean"}),
 ], ids=["stride 0", "negative stride", "pool_size 0", "window taller than the input",
-        "window wider than the input", "mode avg", "mode Max"])
+        "window wider than the input", "mode avg", "mode Max", "mode mean"])
 def test_forward_rejects_bad_arguments(student, rng, bad, argument, change):
-    """raises ValueError naming the bad argument"""
+    """raises ValueError naming the bad argument (and pools good ones)"""
     inputs = {"x": rng.standard_normal((1, 4, 5, 2)), "pool_size": 2, "stride": 2, "mode": "max"}
+    check_forward(student, inputs)
     expect_value_error(student, "pool_forward", bad, argument, **{**inputs, **change})
 
 
 @graded("pool_forward", points=0.25)
 def test_forward_within_budget(student, budgets):
     """runs within the time budget"""
-    check_budget(student, "pool_forward", budgets)
+    check_budget(student, "pool_forward", budgets, verify=verify_forward)
 
 
 # pool_backward ---------------------------------------------------------------------
 
 
-def _backward_case(rng, corner: str, mode: str):
-    inputs = pool_case(rng, corner)
-    x, f, s = inputs["x"], inputs["pool_size"], inputs["stride"]
-    dout = rng.standard_normal(output_shape(x.shape, f, s)).astype(x.dtype)
-    details = f", x {x.shape} {x.dtype}, pool_size={f}, stride={s}, mode={mode!r}"
-    return dout, (x, f, s, mode), details
-
-
-@graded("pool_backward", points=4.0)
+@graded("pool_backward", points=4.2)
 @pytest.mark.parametrize("corner", CORNERS)
 def test_backward_values(student, rng, corner):
     """dx is the gradient of the forward pass"""
     for mode in MODES:
-        dout, cache, details = _backward_case(rng, corner, mode)
-        result = student.call("pool_backward", dout=dout, cache=cache)
-        check_array(result.value, reference.pool_backward(dout, cache), "dx", result.case + details)
+        check_backward(student, rng, pool_case(rng, corner), mode)
 
 
-@graded("pool_backward", points=0.5)
+@graded("pool_backward", points=0.3)
 @pytest.mark.parametrize("mode", MODES)
 def test_backward_keeps_inputs(student, rng, mode):
     """leaves dout and the cache unchanged"""
-    dout, cache, _ = _backward_case(rng, "overlapping windows", mode)
-    result = student.call("pool_backward", dout=dout, cache=cache)
-    check_unmodified(result, "pool_backward")
+    check_backward(student, rng, pool_case(rng, "overlapping windows"), mode, keeps_inputs=True)
+
+
+def check_backward(student, rng, inputs, mode, keeps_inputs=False):
+    x, f, s = inputs["x"], inputs["pool_size"], inputs["stride"]
+    dout = rng.standard_normal(output_shape(x.shape, f, s)).astype(x.dtype)
+    result = student.call("pool_backward", dout=dout, cache=(x, f, s, mode))
+    verify_backward(result)
+    if keeps_inputs:
+        check_unmodified(result, "pool_backward")
+
+
+def verify_backward(result):
+    dout, cache = result.args["dout"], result.args["cache"]
+    x, f, s, mode = cache
+    case = result.case + f", x {x.shape} {x.dtype}, pool_size={f}, stride={s}, mode={mode!r}"
+    check_array(result.value, reference.pool_backward(dout, cache), "dx", case)
 
 
 @graded("pool_backward", points=0.5)
 def test_backward_within_budget(student, budgets):
     """runs within the time budget"""
-    check_budget(student, "pool_backward", budgets)
+    check_budget(student, "pool_backward", budgets, verify=verify_backward)

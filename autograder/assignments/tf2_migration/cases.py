@@ -1,0 +1,266 @@
+"""Cases for the tf2_migration tests: random networks, gradients, batches and the digits,
+TF1's optimizers fed given gradients, and a reading of the student's source code."""
+import ast
+import functools
+
+import numpy as np
+
+NAMES = ("conv_w", "conv_b", "w1", "b1", "w2", "b2")
+
+# Corners of the network: image shape (H, W, C), kernels, units, classes, batch, dtype.
+CORNERS = {
+    "8x8x1 digits": {"image": (8, 8, 1), "kernels": 10, "units": 100, "classes": 10},
+    "odd height and width": {"image": (7, 9, 2)},
+    "3 channels, float64 images": {"image": (6, 6, 3), "dtype": np.float64},
+    "batch of 1": {"batch": 1},
+    "wide 4x10 images": {"image": (4, 10, 1)},
+}
+
+
+def network_case(rng, corner: str, batch: int = None) -> dict:
+    """``{weights, x, y}`` for the named corner: random weights whose ReLUs are partly
+    dead and partly alive, images in [0, 1] and one-hot labels of the images' dtype."""
+    spec = CORNERS[corner]
+    image = spec.get("image", (int(rng.integers(2, 11)), int(rng.integers(2, 11)), int(rng.integers(1, 4))))
+    kernels = spec.get("kernels", int(rng.integers(2, 7)))
+    units = spec.get("units", int(rng.integers(3, 13)))
+    classes = spec.get("classes", int(rng.integers(2, 11)))
+    n = batch or spec.get("batch", int(rng.integers(2, 9)))
+    dtype = spec.get("dtype", np.float32)
+    x = rng.random((n, *image)).astype(dtype)
+    return {"weights": random_weights(rng, image, kernels, units, classes), "x": x,
+            "y": one_hot(rng.integers(0, classes, n), classes, dtype)}
+
+
+def random_weights(rng, image, kernels: int, units: int, classes: int) -> dict:
+    """Weights of every shape, scaled by 1/sqrt(fan_in), with non-zero biases."""
+    H, W, C = image
+    n_features = (H // 2) * (W // 2) * kernels
+    fans = {"conv_w": ((3, 3, C, kernels), 9 * C), "w1": ((n_features, units), n_features),
+            "w2": ((units, classes), units)}
+    weights = {}
+    for weight, bias, size in (("conv_w", "conv_b", kernels), ("w1", "b1", units), ("w2", "b2", classes)):
+        shape, fan_in = fans[weight]
+        weights[weight] = (rng.standard_normal(shape) / np.sqrt(fan_in)).astype(np.float32)
+        weights[bias] = (0.5 * rng.standard_normal(size)).astype(np.float32)
+    return {name: weights[name] for name in NAMES}
+
+
+def glorot_weights(rng, image, kernels: int, units: int, classes: int) -> dict:
+    """Fresh weights as init_params makes them (Glorot uniform, zero biases)."""
+    from solutions import tf2_migration as reference
+
+    params = reference.init_params(image, classes, n_kernels=kernels, units=units, seed=int(rng.integers(2**31)))
+    return {name: variable.numpy() for name, variable in params.items()}
+
+
+def one_hot(labels, classes: int, dtype=np.float32) -> np.ndarray:
+    return np.eye(classes, dtype=dtype)[labels]
+
+
+def image_batches(rng, count: int, size: int, image, classes: int, dtype=np.float32) -> list:
+    """``count`` random batches ``(x, y)`` of ``size`` images."""
+    return [(rng.random((size, *image)).astype(dtype), one_hot(rng.integers(0, classes, size), classes, dtype))
+            for _ in range(count)]
+
+
+def gradient_steps(rng, weights: dict, count: int) -> list:
+    """``count`` dicts of gradients, their sizes spread from 1e-7 to 1 so that Adam's
+    epsilon matters for some entries."""
+    return [{name: (rng.standard_normal(w.shape) * 10.0 ** rng.uniform(-7, 0, w.shape)).astype(np.float32)
+             for name, w in weights.items()} for _ in range(count)]
+
+
+def contract_batches(x, y, batch_size: int, seed: int, epoch: int) -> list:
+    """The batches of one epoch of fit, in the contract's order; the partial batch is dropped."""
+    order = np.random.default_rng(seed + epoch).permutation(len(x))
+    return [(x[order[i:i + batch_size]], y[order[i:i + batch_size]])
+            for i in range(0, len(x) - batch_size + 1, batch_size)]
+
+
+def tf1_apply_gradients(weights: dict, optimizer: str, learning_rate: float, steps: list) -> dict:
+    """The weights after TF1's GradientDescentOptimizer ("sgd") or AdamOptimizer ("adam",
+    epsilon 1e-8) applied each step's gradients, through placeholders and a Session."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default():
+        variables = [v1.Variable(weights[name]) for name in NAMES]
+        gradients = [v1.placeholder(tf.float32, weights[name].shape) for name in NAMES]
+        if optimizer == "sgd":
+            tf1_optimizer = v1.train.GradientDescentOptimizer(learning_rate)
+        else:
+            tf1_optimizer = v1.train.AdamOptimizer(learning_rate, epsilon=1e-8)
+        apply = tf1_optimizer.apply_gradients(zip(gradients, variables))
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            for step in steps:
+                session.run(apply, feed_dict={g: step[name] for g, name in zip(gradients, NAMES)})
+            return dict(zip(NAMES, session.run(variables)))
+
+
+@functools.lru_cache(maxsize=4)
+def digits(seed: int) -> tuple:
+    """``load_digits_split(seed)`` of the released notebook's locked ``data`` cell, run here."""
+    import nbformat
+
+    from autograder.assignments import load
+
+    released = nbformat.read(load("tf2_migration").released_notebook, as_version=4)
+    cell = next(c for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "data")
+    namespace = {"np": np}
+    exec(compile(cell.source, "<data>", "exec"), namespace)
+    return namespace["load_digits_split"](seed=seed)
+
+
+# The student's source ------------------------------------------------------------------
+
+TF1_ATTRIBUTES = {"Session", "InteractiveSession", "placeholder", "placeholder_with_default", "contrib",
+                  "feed_dict"}
+
+
+class Source:
+    """The cells the sandbox ran, parsed: where each top-level name was last defined, and
+    what a contract function's code (with its helpers and its cell) uses."""
+
+    def __init__(self, cells: list, contract: tuple):
+        self.contract = set(contract)
+        self.definitions = {}  # name: (cell label, node, the cell's statements)
+        self.tf1_aliases = set()  # names bound by importing TF1 modules
+        for cell in cells:
+            try:
+                tree = ast.parse(_without_magics(cell["source"]))
+            except (SyntaxError, ValueError):
+                continue  # it raised when it ran, and defined nothing
+            for node in tree.body:
+                for name in _bound_names(node):
+                    self.definitions[name] = (cell["label"], node, tree.body)
+            for node in ast.walk(tree):
+                self.tf1_aliases |= _tf1_imported_names(node)
+
+    def defines(self, function: str) -> bool:
+        return function in self.definitions
+
+    def reach(self, function: str) -> list:
+        """``[(cell label, node)]``: the function's definition, the top-level statements of
+        its cell, and the helpers they use (other contract functions are graded on their own)."""
+        label, node, cell = self.definitions[function]
+        parts = [(label, node)] + [(label, s) for s in cell if not _bound_names(s) & (self.contract | {function})
+                                   and not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        seen = {function}
+        queue = list(parts)
+        while queue:
+            _, part = queue.pop()
+            for name in _loaded_names(part):
+                if name in self.definitions and name not in seen and name not in self.contract:
+                    seen.add(name)
+                    helper_label, helper, _ = self.definitions[name]
+                    parts.append((helper_label, helper))
+                    queue.append((helper_label, helper))
+        return parts
+
+    def implemented(self, function: str) -> bool:
+        """Defined, and no function of its reach still raises NotImplementedError."""
+        if not self.defines(function):
+            return False
+        return not any(_raises_not_implemented(node) for _, node in self.reach(function))
+
+    def tf1_uses(self, function: str) -> list:
+        """``["tf.compat.v1 (line 3 of cell 9 (compute_loss))", ...]``: TF1 API the function reaches."""
+        found = []
+        for label, part in self.reach(function):
+            for node in ast.walk(part):
+                what = _tf1_use(node, self.tf1_aliases)
+                if what:
+                    found.append(f"{what} (line {node.lineno} of {label})")
+        return list(dict.fromkeys(found))
+
+    def uses(self, function: str, name: str) -> bool:
+        """Whether the function's reach names ``name`` (``tf.GradientTape``, ``GradientTape``)."""
+        return any((isinstance(node, ast.Attribute) and node.attr == name) or (isinstance(node, ast.Name) and node.id == name)
+                   for _, part in self.reach(function) for node in ast.walk(part))
+
+    def wrapped_in_tf_function(self, function: str) -> bool:
+        """``@tf.function`` (with or without arguments) on its definition, or
+        ``function = tf.function(...)``."""
+        _, node, _ = self.definitions[function]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return any(_is_tf_function(decorator) for decorator in node.decorator_list)
+        return isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _is_tf_function(node.value.func)
+
+
+def _without_magics(source: str) -> str:
+    """IPython's magic and shell lines blanked, so that line numbers stay those of the cell."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def _bound_names(node) -> set:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {t.id for t in targets if isinstance(t, ast.Name)}
+    return set()
+
+
+def _loaded_names(node) -> set:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _dotted(node) -> str:
+    try:
+        return ast.unparse(node)
+    except (ValueError, TypeError, AttributeError):
+        return ""
+
+
+def _is_tf1_module(module: str) -> bool:
+    """``tensorflow.compat.v1``, ``tensorflow.contrib`` and what lies under them."""
+    parts = module.split(".")
+    return "contrib" in parts or any(a == "compat" and b == "v1" for a, b in zip(parts, parts[1:]))
+
+
+def _tf1_imported_names(node) -> set:
+    if isinstance(node, ast.Import):
+        return {alias.asname for alias in node.names if alias.asname and _is_tf1_module(alias.name)}
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return {alias.asname or alias.name for alias in node.names
+                if _is_tf1_module(node.module) or _is_tf1_module(f"{node.module}.{alias.name}")}
+    return set()
+
+
+def _tf1_use(node, aliases: set) -> str:
+    """What in ``node`` is TF1's API, in words; "" when nothing."""
+    if isinstance(node, ast.Attribute):
+        if node.attr in TF1_ATTRIBUTES:
+            return _dotted(node)
+        if node.attr == "v1" and _dotted(node.value).split(".")[-1] == "compat":
+            return _dotted(node)
+    if isinstance(node, ast.Name) and node.id in aliases:
+        return node.id
+    if isinstance(node, ast.keyword) and node.arg == "feed_dict":
+        return "feed_dict="
+    if isinstance(node, ast.Import) and any(_is_tf1_module(alias.name) for alias in node.names):
+        return _dotted(node)
+    if isinstance(node, ast.ImportFrom) and _tf1_imported_names(node):
+        return _dotted(node)
+    return ""
+
+
+def _is_tf_function(node) -> bool:
+    if isinstance(node, ast.Call):
+        node = node.func
+    dotted = _dotted(node)
+    return dotted == "function" or dotted.endswith(".function")
+
+
+def _raises_not_implemented(node) -> bool:
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    for statement in node.body:
+        if isinstance(statement, ast.Raise) and statement.exc is not None:
+            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                return True
+    return False

@@ -1,0 +1,91 @@
+"""The grades of a graded tree, ``<out>/<student>/<assignment>/results.json``, as one table.
+
+``grades.csv`` has a row per submission: ``student, assignment, score, max_score, seed,
+status``; ``status`` is ``graded``, or ``failed`` where the autograder itself could not
+grade the submission (the row then scores 0 and a rerun of the batch retries it).
+"""
+import csv
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.integrations.batch import read_results
+from autograder.report.results import write_text_atomically
+
+COLUMNS = ["student", "assignment", "score", "max_score", "seed", "status"]
+
+
+@dataclass(frozen=True)
+class Graded:
+    student: str
+    assignment: str
+    results: dict
+    folder: Path
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.results.get("extra_data", {}).get("autograder_failed"))
+
+
+def collect(out: Path) -> list:
+    """Every graded submission under ``out``, by student then assignment."""
+    graded = []
+    for path in sorted(out.glob("*/*/results.json")):
+        data = read_results(path)
+        if data is not None and not path.parent.parent.name.startswith("."):
+            graded.append(Graded(path.parent.parent.name, path.parent.name, data, path.parent))
+    return graded
+
+
+def rows(graded: list) -> list:
+    return [
+        {
+            "student": g.student,
+            "assignment": g.assignment,
+            "score": g.results["score"],
+            "max_score": g.results["max_score"],
+            "seed": g.results.get("extra_data", {}).get("seed", ""),
+            "status": "failed" if g.failed else "graded",
+        }
+        for g in graded
+    ]
+
+
+def by_function(results: dict) -> dict:
+    """``{function: (score, max_score)}``, summed over a result's checks, in their order."""
+    totals = {}
+    for test in results["tests"]:
+        function = test["tags"][0]
+        if function != "notebook":
+            score, maximum = totals.get(function, (0.0, 0.0))
+            totals[function] = (score + test["score"], maximum + test["max_score"])
+    return totals
+
+
+def write_csv(path: Path, table: list) -> None:
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(table)
+    write_text_atomically(path, text.getvalue())
+
+
+def print_table(table: list) -> None:
+    width = max([len(row["student"]) for row in table] + [7])
+    print(f"{'student':<{width}}  {'assignment':<14}  {'score':>12}")
+    for row in table:
+        mark = "  (not graded)" if row["status"] == "failed" else ""
+        print(f"{row['student']:<{width}}  {row['assignment']:<14}  {row['score']:>6g} / {row['max_score']:<4g}{mark}")
+
+
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target``, which readers see whole or not at all (it may be read-only)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    os.close(handle)
+    shutil.copyfile(source, temporary)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, target)

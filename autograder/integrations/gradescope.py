@@ -1,0 +1,107 @@
+"""A Gradescope autograder for one assignment, and what it runs there.
+
+    autograder gradescope conv --out build/gradescope     # writes gradescope-conv.zip
+
+The zip holds ``setup.sh`` and ``run_autograder`` at its top, and what grading the
+assignment needs: the autograder package with this assignment's hidden tests only, its
+reference solution, its source and released notebooks, and ``requirements.lock``.
+Gradescope unzips it into ``/autograder/source``, runs ``setup.sh`` once when it builds
+the image, then ``run_autograder`` for each submission, which runs
+``python -m autograder.integrations.gradescope``: grade the notebook found in
+``/autograder/submission/`` and write ``/autograder/results/results.json`` (and
+``feedback.html``), whatever the notebook does. ``AUTOGRADER_ROOT`` puts the
+``/autograder`` tree elsewhere, as the project's tests do to run the bundle locally.
+"""
+import json
+import os
+import tempfile
+import traceback
+import zipfile
+from pathlib import Path
+
+from autograder import assignments
+from autograder.integrations.batch import failure_result
+from autograder.messages import say
+from autograder.report import feedback, results
+
+FILES = Path(__file__).with_name("gradescope_files")
+SETTINGS = "gradescope.json"  # in the bundle: which assignment it grades
+EXECUTABLE = 0o100755 << 16  # zip's external attributes: a regular file, rwxr-xr-x
+REGULAR = 0o100644 << 16
+
+
+def build(name: str, out: Path) -> Path:
+    """Write ``out/gradescope-<name>.zip`` and return its path."""
+    assignment = assignments.load(name)
+    project = assignments.PROJECT
+    members = {path.name: path for path in FILES.iterdir()}  # setup.sh, run_autograder
+    for path in sorted((project / "autograder").rglob("*")):
+        relative = path.relative_to(project)
+        if path.is_file() and "__pycache__" not in relative.parts and _belongs(relative, name):
+            members[str(relative)] = path
+    members["requirements.lock"] = project / "requirements.lock"
+    members["solutions/__init__.py"] = project / "solutions" / "__init__.py"
+    members[f"solutions/{name}.py"] = project / "solutions" / f"{name}.py"
+    for notebook in (assignment.source_notebook, assignment.released_notebook):
+        for path in sorted(notebook.parent.rglob("*")):
+            if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+                members[str(path.relative_to(project))] = path
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"gradescope-{name}.zip"
+    handle, temporary = tempfile.mkstemp(dir=out, prefix=f".{target.name}.")
+    os.close(handle)
+    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for member, path in members.items():
+            _add(bundle, member, path.read_bytes(), executable=os.access(path, os.X_OK) and path.parent == FILES)
+        _add(bundle, SETTINGS, json.dumps({"assignment": name}).encode())
+    os.replace(temporary, target)
+    return target
+
+
+def run(root: Path) -> int:
+    """Grade ``root/submission``'s notebook into ``root/results``; 0 whenever results were written."""
+    name = json.loads((root / "source" / SETTINGS).read_text())["assignment"]
+    out = root / "results"
+    notebook = find_notebook(root / "submission", name)
+    if notebook is None:
+        _write(out, name, failure_result(name, "no notebook", 0.0, seed=None,
+                                         message=say("course.no_notebook", expected=f"{name}.ipynb")))
+        return 0
+    from autograder import cli
+
+    try:
+        return cli.main(["grade", str(notebook), "--assignment", name, "--out", str(out)])
+    except Exception:  # the kit itself failed: the student still gets a result, the instructor the reason
+        _write(out, name, failure_result(name, traceback.format_exc(), 0.0, seed=None))
+        return 0
+
+
+def find_notebook(folder: Path, name: str):
+    """``<name>.ipynb`` anywhere under ``folder``, else its only notebook, else None."""
+    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    named = [p for p in notebooks if p.name == f"{name}.ipynb"]
+    if named:
+        return named[0]
+    return notebooks[0] if len(notebooks) == 1 else None
+
+
+def _belongs(relative: Path, name: str) -> bool:
+    """Every file of the package, except the other assignments' folders."""
+    parts = relative.parts
+    return not (len(parts) > 3 and parts[1] == "assignments" and parts[2] != name)
+
+
+def _add(bundle: zipfile.ZipFile, member: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0))  # the same kit gives the same zip
+    info.external_attr = EXECUTABLE if executable else REGULAR
+    info.compress_type = zipfile.ZIP_DEFLATED
+    bundle.writestr(info, data)
+
+
+def _write(out: Path, name: str, data: dict) -> None:
+    results.write_json_atomically(out / "results.json", data)
+    results.write_text_atomically(out / "feedback.html", feedback.render(data, name))
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))))

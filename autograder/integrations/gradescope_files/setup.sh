@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder's image (base image
+# Ubuntu 22.04): a Python 3.11 virtual environment with the kit's pinned packages.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+
+if ! command -v python3.11 >/dev/null; then
+    apt-get update
+    apt-get install -y --no-install-recommends python3.11 python3.11-venv
+fi
+python3.11 -m venv "$ROOT/venv"
+"$ROOT/venv/bin/python" -m pip install --quiet --upgrade pip
+"$ROOT/venv/bin/python" -m pip install --quiet --no-deps -r "$ROOT/source/requirements.lock"
+
+# The judge runs as root; the students' code runs as nobody, which may use the
+# virtual environment but must not read the hidden tests or the reference solution.
+chmod -R go-rwx "$ROOT/source"

@@ -1,0 +1,49 @@
+"""The migrated ``train_step`` (a ``tf.function``) against the TF1 session step it replaces.
+
+Both start from the same weights and take Adam steps on the same numpy batch: the TF1
+program feeds it through ``feed_dict`` and ``sess.run([train_op, cost])``, the TF2 one
+passes it to ``train_step`` and reads the loss back, as the notebook's ``fit`` does.
+"""
+import numpy as np
+
+from benchmarks.timing import Row, median_pair
+
+TARGET = ("<=", 1.0)
+# (name, image shape, classes, batch, steps per timed repetition): the notebook's digits,
+# and images the size of Coursera's SIGNS; the row shows the time of one step
+FULL = [("digits", (8, 8, 1), 10, 32, 20), ("signs", (64, 64, 3), 6, 64, 5)]
+QUICK = [("digits", (8, 8, 1), 10, 8, 5), ("signs", (16, 16, 3), 6, 8, 5)]
+
+
+def train_step_rows(quick: bool, repeats: int) -> list:
+    return [_row(*case, repeats) for case in (QUICK if quick else FULL)]
+
+
+def sizes(quick: bool) -> str:
+    return "; ".join(f"train_step {name}: batch {batch} of {shape}, {classes} classes, Adam"
+                     for name, shape, classes, batch, _ in (QUICK if quick else FULL))
+
+
+def _row(name, shape, n_classes, batch, steps, repeats) -> Row:
+    from autograder.assignments.tf2_migration.tf1_reference import TF1Network
+    from solutions import tf2_migration as tf2
+
+    rng = np.random.default_rng(4)
+    x = rng.random((batch, *shape), dtype=np.float32)
+    y = np.eye(n_classes, dtype=np.float32)[rng.integers(0, n_classes, batch)]
+    params = tf2.init_params(shape, n_classes, seed=0)
+    optimizer = tf2.make_optimizer("adam", 0.001, params)
+    with TF1Network({k: v.numpy() for k, v in params.items()}, "adam", 0.001) as tf1:
+
+        def tf2_steps():
+            return [float(tf2.train_step(params, optimizer, x, y)) for _ in range(steps)]
+
+        def tf1_steps():
+            return tf1.train([(x, y)] * steps)
+
+        # the first steps trace the tf.function and warm the session; same weights, same losses
+        agree = np.allclose(tf2_steps(), tf1_steps(), rtol=1e-3, atol=1e-5)
+        ours_s, theirs_s = median_pair(tf2_steps, tf1_steps, repeats, warmup=0)
+    note = "" if agree else f"train_step {name}: THE LOSSES DIFFER between TF2 and TF1"
+    return Row("train_step", f"train_step {name}", "tf2 train_step", "tf1 sess.run", TARGET,
+               ours_s=ours_s / steps, theirs_s=theirs_s / steps, note=note)

@@ -1,0 +1,169 @@
+"""Reading submissions: broken files, edited locked cells, deleted and renamed cells."""
+import copy
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from conftest import ROOT, grade_notebook, scores_by_function
+
+from autograder import assignments, notebook
+
+CONV = assignments.load("conv")
+
+
+def _source():
+    return nbformat.read(CONV.source_notebook, as_version=4)
+
+
+def _cell(nb, grade_id):
+    return next(cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "could not be read"),
+    (b'{"cells": [{"cell_type": "code", "source": "x = ', "could not be read"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "could not be read"),
+    (b'{"nbformat": 4, "metadata": {}}', "could not be read"),
+    (b'{"cells": [{"cell_type": "code", "source": 42}], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}',
+     "could not be read"),
+], ids=["empty", "truncated", "binary", "no cells", "bad source"])
+def test_unreadable_notebook_scores_zero_and_says_why(content, reason, tmp_path):
+    path = tmp_path / "conv.ipynb"
+    path.write_bytes(content)
+    out = tmp_path / "out"
+    finished = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--assignment", "conv",
+                               "--out", str(out)], capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["score"] == 0 and results["max_score"] > 0
+    assert reason in results["tests"][0]["output"]
+    assert (out / "feedback.html").read_text().count("<section>") == len(CONV.functions)
+
+
+def test_oversized_notebook_is_refused_unread(tmp_path):
+    path = tmp_path / "conv.ipynb"
+    big = _source()
+    big.cells[0].outputs = [nbformat.v4.new_output("stream", text="x" * (CONV.limits.notebook_bytes + 10))]
+    nbformat.write(big, path)
+    with pytest.raises(notebook.NotebookProblem, match="over the"):
+        notebook.read(path, CONV.limits.notebook_bytes)
+
+
+def test_edited_locked_cells_are_restored(tmp_path, calibrated):
+    """Editing a helper or a visible test gains nothing: both come back as released."""
+    nb = _source()
+    _cell(nb, "helpers").source = "import numpy as np\nnp.zeros = None  # sabotage the helpers"
+    _cell(nb, "test_conv_forward").source = "assert True"
+    program = notebook.program(nb, nbformat.read(CONV.released_notebook, as_version=4), CONV.functions)
+    assert any("helpers" in note for note in program.notes)
+    results = grade_notebook(nb, "conv", tmp_path, budgets=calibrated("conv"))
+    assert results["score"] == results["max_score"]
+    assert "put back as released" in results["tests"][0]["output"]
+
+
+def test_deleted_cells_come_back(tmp_path, calibrated):
+    nb = _source()
+    nb.cells = [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id") != "imports"]
+    results = grade_notebook(nb, "conv", tmp_path, budgets=calibrated("conv"))
+    assert results["score"] == results["max_score"]
+    assert "imports" in results["tests"][0]["output"]
+
+
+def test_renamed_function_is_missing_not_crashing(tmp_path, calibrated):
+    nb = _source()
+    cell = _cell(nb, "zero_pad")
+    cell.source = cell.source.replace("def zero_pad(", "def zeroPad(")
+    results = grade_notebook(nb, "conv", tmp_path, budgets=calibrated("conv"))
+    scores = scores_by_function(results)
+    assert scores["zero_pad"][0] == 0
+    messages = [t["output"] for t in results["tests"] if t["tags"] == ["zero_pad"]]
+    assert all("is not defined in your notebook" in m for m in messages)
+
+
+def test_duplicate_definitions_are_pointed_out():
+    nb = _source()
+    nb.cells.append(nbformat.v4.new_code_cell("def conv_forward(x, w, b, stride=1, pad=0):\n    return None"))
+    program = notebook.program(nb, nb, CONV.functions)
+    assert any("conv_forward is defined more than once" in note for note in program.notes)
+
+
+def test_student_cells_stay_in_place():
+    nb = _source()
+    position = nb.cells.index(_cell(nb, "conv_forward"))
+    nb.cells.insert(position, nbformat.v4.new_code_cell("HELPER = 1"))
+    labels = [cell["label"] for cell in notebook.program(nb, nb).cells]
+    helper = next(i for i, label in enumerate(labels) if "your cell" in label)
+    assert "conv_forward" in labels[helper + 1]
+
+
+def test_visible_tests_and_demos_are_not_run():
+    labels = " ".join(cell["label"] for cell in notebook.program(_source(), _source()).cells)
+    assert "test_conv_forward" not in labels and "demo" not in labels
+
+
+@pytest.mark.parametrize("name", assignments.names())
+def test_checksum_is_nbgraders(name):
+    from nbgrader.utils import compute_checksum
+
+    for path in (assignments.load(name).source_notebook, assignments.load(name).released_notebook):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id"):
+                assert notebook.compute_checksum(cell) == compute_checksum(copy.deepcopy(cell))
+
+
+def test_released_checksums_match_released_cells():
+    for name in assignments.names():
+        for cell in nbformat.read(assignments.load(name).released_notebook, as_version=4).cells:
+            stored = cell.metadata.get("nbgrader", {}).get("checksum")
+            if stored:
+                assert notebook.compute_checksum(cell) == stored, (name, cell.metadata.nbgrader.grade_id)
+
+
+def test_release_is_up_to_date(tmp_path):
+    """release/ is what `nbgrader generate_assignment` makes of source/ now."""
+    course = tmp_path / "course"
+    (course / "source").mkdir(parents=True)
+    for folder in (ROOT / "source").iterdir():
+        subprocess.run(["cp", "-r", str(folder), str(course / "source")], check=True)
+    (course / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text())
+    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    names = sorted(folder.name for folder in (ROOT / "source").iterdir())
+    for name in names:
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"], cwd=course,
+                       env=env, check=True, capture_output=True)
+        generated = course / "release" / name / f"{name}.ipynb"
+        shipped = ROOT / "release" / name / f"{name}.ipynb"
+        assert json.loads(generated.read_text()) == json.loads(shipped.read_text()), (
+            f"release/{name} is out of date: run `make release`")
+
+
+def test_visible_test_points_equal_hidden_points():
+    from conftest import grade_notebook  # noqa: F401  (same helpers as the grading tests)
+    from autograder.judge.plugin import GradingPlugin
+
+    for name in assignments.names():
+        assignment = assignments.load(name)
+        visible = {cell.metadata.nbgrader["grade_id"][len("test_"):]: cell.metadata.nbgrader["points"]
+                   for cell in nbformat.read(assignment.source_notebook, as_version=4).cells
+                   if cell.metadata.get("nbgrader", {}).get("grade")}
+        hidden = _hidden_points(assignment, GradingPlugin)
+        assert {k: pytest.approx(v) for k, v in hidden.items()} == visible, name
+
+
+def _hidden_points(assignment, plugin_class) -> dict:
+    import contextlib
+    import io
+
+    import pytest as pytest_module
+
+    plugin = plugin_class(None, 0, None)
+    with contextlib.redirect_stdout(io.StringIO()):
+        pytest_module.main([str(assignment.tests), "--collect-only", "-q", "-c",
+                            str(ROOT / "autograder" / "judge" / "pytest.ini"), "-p", "no:cacheprovider"],
+                           plugins=[plugin])
+    points: dict = {}
+    for check in plugin.results.values():
+        points[check.function] = points.get(check.function, 0) + check.max_score
+    return points
