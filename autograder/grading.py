@@ -20,6 +20,7 @@ from autograder.judge import budgets as budget_calibration
 from autograder.judge.plugin import GradingPlugin
 from autograder.judge.student import Failure, Student
 from autograder.messages import say
+from autograder.runner.sandbox import ISOLATION
 from autograder.runner.session import LoadReport, Outcome
 
 PYTEST_INI = Path(__file__).parent / "judge" / "pytest.ini"
@@ -103,15 +104,12 @@ def _notebook_check(load: LoadReport, problem: str, notes: list, isolation: list
     else:
         lines.append(say("notebook.ran"))
     lines += notes
-    missing = [f for f in _SANDBOX_FEATURES if not any(f in line for line in isolation)]
     if isolation:
-        lines.append(say("notebook.isolation", features="; ".join(isolation)))
-    if missing and not problem:
-        lines.append(say("notebook.no_isolation", features=", ".join(missing)))
+        lines.append(say("notebook.isolation", features="; ".join(say(f"sandbox.{key}") for key in isolation)))
+    missing = [key for key in ISOLATION if key not in isolation]
+    if missing:
+        lines.append(say("notebook.no_isolation", features="; ".join(say(f"sandbox.{key}") for key in missing)))
     return "\n".join(lines)
-
-
-_SANDBOX_FEATURES = ("no network", "own process namespace")
 
 
 def available_device() -> str:

@@ -25,13 +25,15 @@ from autograder.config import ENVIRONMENT_ALLOW_LIST, RUNNER_ENVIRONMENT, Limits
 
 HERE = Path(__file__).resolve().parent
 UNPRIVILEGED_USER = "nobody"
+# What a sandbox can have (messages' [sandbox] section says each in words).
+ISOLATION = ("user", "network", "processes", "hidden")
 
 
 @dataclass
 class Sandbox:
     process: subprocess.Popen
     workdir: Path
-    isolation: list  # what the OS provided, in words, for the results
+    isolation: list  # what the OS provided: keys of ISOLATION
 
     def output_log(self, limit: int = 4000) -> str:
         try:
@@ -61,12 +63,12 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
     if user:
         os.chown(workdir, user.pw_uid, user.pw_gid)
         command = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--", *command]
-        isolation.append(f"runs as user {UNPRIVILEGED_USER}")
+        isolation.append("user")
     if namespaces_available():
         to_hide = sorted({*_project_paths(), *_shared_writable_paths(), *(str(Path(p).resolve()) for p in hidden)})
         command = [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", str(workdir), str(len(to_hide)), *to_hide,
                    *command]
-        isolation += ["no network (own network namespace)", "own process namespace", "project folders hidden"]
+        isolation += ["network", "processes", "hidden"]
     env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
     env.update(RUNNER_ENVIRONMENT, HOME=str(workdir), MPLCONFIGDIR=str(workdir), TMPDIR=str(workdir))
     process = subprocess.Popen(
@@ -139,7 +141,9 @@ def namespaces_available() -> bool:
 
 def _unshare_prefix() -> list:
     user_namespace = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
-    return ["unshare", *user_namespace, "--mount", "--net", "--pid", "--fork", "--kill-child", "--"]
+    # --mount-proc: the student's /proc shows only its own processes (not the judge's
+    # environment or command line).
+    return ["unshare", *user_namespace, "--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child", "--"]
 
 
 def _site_dirs() -> list:

@@ -82,7 +82,8 @@ MUTANTS = [
     ),
     Mutant(
         "backward_ignores_stride", "pool_backward",
-        old="rows = slice(i * stride, i * stride + pool_size)\n                cols = slice(j * stride, j * stride + pool_size)",
+        old="rows = slice(i * stride, i * stride + pool_size)\n"
+            "                cols = slice(j * stride, j * stride + pool_size)",
         new="rows = slice(i, i + pool_size)\n                cols = slice(j, j + pool_size)",
         why="the backward pass forgets the stride",
     ),

@@ -136,8 +136,7 @@ def test_forward_is_tf2(cells):
 
 
 @graded("compute_loss", points=1.75)
-@pytest.mark.parametrize("corner", ["8x8x1 digits", "3 channels, float64 images", "batch of 1",
-                                    "odd height and width"])
+@pytest.mark.parametrize("corner", ["8x8x1 digits", "3 channels, float64 images", "batch of 1"])
 def test_compute_loss_equals_tf1(student, rng, corner):
     """the loss equals the TF1 graph's cost: mean softmax cross-entropy"""
     case = network_case(rng, corner)
@@ -270,18 +269,19 @@ def check_train_steps(student, rng, optimizer, learning_rate, steps, dtype):
 
 
 @graded("predict", points=0.75)
-@pytest.mark.parametrize("corner", ["8x8x1 digits", "3 channels, float64 images", "batch of 1"])
-def test_predict_is_the_argmax_of_the_tf1_logits(student, rng, corner):
-    """integer labels: the argmax of the TF1 graph's logits"""
-    case = network_case(rng, corner, batch=None if corner == "batch of 1" else 24)
-    result = student.drive("predict", ("predict",), weights=case["weights"], x=case["x"])
+def test_predict_is_the_argmax_of_the_tf1_logits(student, rng):
+    """integer labels: the argmax of the TF1 graph's logits (float32 and float64 images, a batch of 1)"""
+    case = network_case(rng, "8x8x1 digits", batch=24)
+    images = [case["x"], case["x"].astype(np.float64), case["x"][:1]]
     with TF1Network(case["weights"]) as tf1:
-        expected = tf1.forward(case["x"]).argmax(axis=1)
-    labels = result.value
-    if not (isinstance(labels, np.ndarray) and labels.dtype.kind in "iu" and labels.shape == expected.shape):
-        raise Failure(say("tf2_migration.not_labels", name="labels", shape=expected.shape,
-                          got=describe_value(labels), case=result.case))
-    check_array(labels.astype(np.int64), expected.astype(np.int64), "labels", result.case)
+        expected = [tf1.forward(x).argmax(axis=1) for x in images]
+    for x, labels in zip(images, expected):
+        result = student.drive("predict", ("predict",), weights=case["weights"], x=x)
+        if not (isinstance(result.value, np.ndarray) and result.value.dtype.kind in "iu"
+                and result.value.shape == labels.shape):
+            raise Failure(say("tf2_migration.not_labels", name="labels", shape=labels.shape,
+                              got=describe_value(result.value), case=result.case))
+        check_array(result.value.astype(np.int64), labels.astype(np.int64), "labels", result.case)
 
 
 @graded("predict", points=0.25)
@@ -294,21 +294,20 @@ def test_predict_is_tf2(cells):
 
 
 @graded("accuracy", points=0.75)
-@pytest.mark.parametrize("right", ["some", "all", "none"])
-def test_accuracy_value(student, rng, right):
+def test_accuracy_value(student, rng):
     """the fraction of images whose predicted label is the one-hot label, as a Python float"""
     case = network_case(rng, "8x8x1 digits", batch=int(rng.integers(10, 30)))
     with TF1Network(case["weights"]) as tf1:
         predicted = tf1.forward(case["x"]).argmax(axis=1)
     n = len(predicted)
-    is_right = {"all": np.ones(n, bool), "none": np.zeros(n, bool), "some": rng.random(n) < 0.6}[right]
-    labels = np.where(is_right, predicted, (predicted + rng.integers(1, 10, n)) % 10)
-    y = one_hot(labels, 10, case["x"].dtype)
-    result = student.drive("accuracy", ("accuracy",), weights=case["weights"], x=case["x"], y=y)
-    if not (isinstance(result.value, Scalar) and result.value.type_name in ("float", "float64")):
-        raise Failure(say("tf2_migration.not_python_float", name="the accuracy", got=describe_value(result.value),
-                          case=result.case))
-    check_number(result.value, float(np.mean(is_right)), "the accuracy", result.case)
+    for is_right in (rng.random(n) < 0.6, np.ones(n, bool), np.zeros(n, bool)):
+        labels = np.where(is_right, predicted, (predicted + rng.integers(1, 10, n)) % 10)
+        result = student.drive("accuracy", ("accuracy",), weights=case["weights"], x=case["x"],
+                               y=one_hot(labels, 10, case["x"].dtype))
+        if not (isinstance(result.value, Scalar) and result.value.type_name in ("float", "float64")):
+            raise Failure(say("tf2_migration.not_python_float", name="the accuracy",
+                              got=describe_value(result.value), case=result.case))
+        check_number(result.value, float(np.mean(is_right)), "the accuracy", result.case)
 
 
 @graded("accuracy", points=0.25)
