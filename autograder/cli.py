@@ -13,6 +13,7 @@ The exit status is 0 whenever grading finished, whatever the scores.
 import argparse
 import json
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -27,9 +28,10 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    grade = commands.add_parser("grade", help="grade a notebook, or an nbgrader submitted/<student>/<assignment>/ tree")
+    grade = commands.add_parser("grade", help="grade a notebook, or an nbgrader submitted/ tree")
     grade.add_argument("path", type=Path, help="a notebook, or a folder of <student>/<assignment>/ folders")
-    grade.add_argument("--assignment", choices=assignments.names(), help="needed for one notebook; for a folder: only this one")
+    grade.add_argument("--assignment", choices=assignments.names(),
+                       help="needed for one notebook; for a folder, grade only this assignment")
     grade.add_argument("--out", type=Path, required=True)
     grade.add_argument("--seed", type=int, help="reproduce a grading run (results.json records its seed)")
     grade.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
@@ -83,6 +85,8 @@ def main(argv=None) -> int:
     except batch.Interrupted as error:
         print(error, file=sys.stderr)
         return 130
+    except KeyboardInterrupt:
+        return 130
 
 
 def _grade(args, cli) -> int:
@@ -124,6 +128,7 @@ def _grade_one(args, limits: dict) -> dict:
 def _grade_tree(args, cli) -> int:
     from autograder.integrations import shards
 
+    signal.signal(signal.SIGTERM, _interrupt)  # a cancelled CI job stops its judges too
     submissions = batch.find(args.path, args.assignment)
     if args.shard:
         try:
@@ -183,6 +188,10 @@ def _release(args, cli) -> int:
         subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
                        cwd=assignments.PROJECT, check=True)
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _write_tables(out: Path) -> None:

@@ -64,24 +64,26 @@ def pool_rows(quick: bool, repeats: int) -> list:
     window = dict(ksize=[1, f, f, 1], strides=[1, s, s, 1], padding="VALID")
     tx = tf.constant(x)
     rows = []
-    for mode, forward_op, name in (("max", tf.nn.max_pool2d, "max"), ("average", tf.nn.avg_pool2d, "avg")):
+    for mode, op in (("max", "max"), ("average", "avg")):
         out, cache = pooling.pool_forward(x, f, s, mode)
         dout = _normal(np.random.default_rng(2), out.shape)
         tout, tdout = tf.constant(out), tf.constant(dout)
-        tf_forward = tf.function(lambda x, op=forward_op: op(x, f, s, "VALID"))
+        tf_forward = tf.function(getattr(tf.nn, f"{op}_pool2d"))
         if mode == "max":
+            gradient_op = "MaxPoolGrad"
             tf_backward = tf.function(lambda x, out, dout: tf.raw_ops.MaxPoolGrad(
                 orig_input=x, orig_output=out, grad=dout, **window))
         else:
+            gradient_op = "AvgPoolGrad"
             tf_backward = tf.function(lambda x, out, dout: tf.raw_ops.AvgPoolGrad(
                 orig_input_shape=tf.shape(x), grad=dout, **window))
         rows += [
-            _row("pool", f"{mode} pool forward", "pooling.pool_forward", f"tf.nn.{name}_pool2d", repeats,
-                 lambda mode=mode: pooling.pool_forward(x, f, s, mode)[0], lambda t=tf_forward: t(tx).numpy()),
-            _row("pool", f"{mode} pool backward", "pooling.pool_backward",
-                 "MaxPoolGrad" if mode == "max" else "AvgPoolGrad", repeats,
+            _row("pool", f"{mode} pool forward", "pooling.pool_forward", f"tf.nn.{op}_pool2d", repeats,
+                 lambda mode=mode: pooling.pool_forward(x, f, s, mode)[0],
+                 lambda forward=tf_forward: forward(tx, f, s, "VALID").numpy()),
+            _row("pool", f"{mode} pool backward", "pooling.pool_backward", gradient_op, repeats,
                  lambda cache=cache, dout=dout: pooling.pool_backward(dout, cache),
-                 lambda t=tf_backward, tout=tout, tdout=tdout: t(tx, tout, tdout).numpy()),
+                 lambda backward=tf_backward, tout=tout, tdout=tdout: backward(tx, tout, tdout).numpy()),
         ]
     return rows
 
@@ -165,6 +167,8 @@ def _differs(ours, theirs) -> str:
     """Why the two answers differ, or "" when they agree to float32 precision."""
     ours = ours if isinstance(ours, (list, tuple)) else [ours]
     theirs = theirs if isinstance(theirs, (list, tuple)) else [theirs]
+    if len(ours) != len(theirs):
+        return f"{len(ours)} outputs against {len(theirs)}"
     for k, (a, b) in enumerate(zip(ours, theirs)):
         a, b = np.asarray(a), np.asarray(b)
         if a.shape != b.shape:

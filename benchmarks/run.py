@@ -1,11 +1,12 @@
 """Side-by-side timings of the course kit, one table: each row two things measured in the same run.
 
-    python benchmarks/run.py                 every row (about ten minutes on two cores)
+    python benchmarks/run.py                 every row (about fifteen minutes on two cores)
     python benchmarks/run.py --quick         tiny sizes, few repetitions, no nbgrader (for CI)
-    python benchmarks/run.py --only conv,pool
+    python benchmarks/run.py --only conv,pool --threads 1
 
 Rows (the names --only takes):
     grade       autograder grade against nbgrader autograde, per assignment     target <= 0.5x
+                (an assignment whose graded code imports TensorFlow: <= 1x)
     batch       40 conv submissions with --jobs 2 against --jobs 1               target >= 1.8x
     conv, pool, lstm, gru
                 the reference solutions against TensorFlow's CPU ops             target <= 2x
@@ -42,8 +43,12 @@ def main(argv=None) -> int:
     parser.add_argument("--only", type=_groups, default=list(GROUPS), metavar="ROWS",
                         help=f"comma-separated, among: {', '.join(GROUPS)}")
     parser.add_argument("--repeat", type=int, help="repetitions per measurement (the median is shown)")
+    parser.add_argument("--threads", type=int, help="threads for numpy's BLAS and TensorFlow's ops in this process "
+                        "(default: each library's own, one per core)")
     args = parser.parse_args(argv)
     repeats = args.repeat or (3 if args.quick else 7)
+    if args.threads:
+        _limit_threads(args.threads)
 
     print(machine())
     print(f"sizes: {kernels.sizes(args.quick)}; {train_step.sizes(args.quick)}")
@@ -70,12 +75,38 @@ def _groups(text: str) -> list:
     return [name for name in GROUPS if name in chosen]
 
 
+def _limit_threads(threads: int) -> None:
+    """The same number of threads on both sides of a kernel row (grading's processes keep their own)."""
+    import tensorflow as tf
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
 def machine() -> str:
-    """The CPU, its cores, and the versions that decide the timings."""
+    """The CPU, its cores, the threads, and the versions that decide the timings."""
+    from threadpoolctl import threadpool_info
+
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    import numpy  # noqa: F401 (loads its BLAS, so that threadpoolctl sees it)
+
+    numpy_blas = [pool for pool in threadpool_info() if "numpy" in pool["filepath"]]
+    blas = ", ".join(f"{pool['internal_api']}, {pool['num_threads']} threads" for pool in numpy_blas) or "unknown"
     versions = ", ".join(f"{name} {_version(name)}" for name in ("numpy", "tensorflow", "keras", "nbgrader"))
     return (f"machine: {_cpu_model()}, {os.cpu_count()} cores ({usable} usable), load average {_load()}\n"
+            f"threads: numpy's BLAS {blas}; TensorFlow {_tensorflow_threads()}\n"
             f"Python {platform.python_version()}, {versions}")
+
+
+def _tensorflow_threads() -> str:
+    if "tensorflow" not in sys.modules:
+        return "its default (one per core)"
+    import tensorflow as tf
+
+    intra = tf.config.threading.get_intra_op_parallelism_threads()
+    return f"{intra} threads per op" if intra else "its default (one per core)"
 
 
 def _cpu_model() -> str:

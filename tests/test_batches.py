@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import nbformat
+import psutil
 import pytest
 from conftest import scores_by_function
 
@@ -47,8 +48,8 @@ HOSTILE = {
     "memory_call": _with_cell("import numpy as np\n\ndef conv_forward(x, w, b, stride=1, pad=0):\n"
                               "    return np.ones((2**20, 2**20)), (x, w, b, stride, pad)"),
     "crash_top": _with_cell("import os\nos._exit(3)"),
-    "crash_call": _with_cell("import os, signal\n\ndef conv_backward(dout, cache):\n"
-                             "    os.kill(os.getpid(), signal.SIGKILL)"),
+    "crash_call": _with_cell("import ctypes\n\ndef conv_backward(dout, cache):\n"
+                             "    ctypes.string_at(0)"),  # a segmentation fault
     "noisy": _with_cell("for _ in range(10**6):\n    print('spam ' * 40)"),
     "exits": _with_cell("import sys\nsys.exit('bye')"),
     "unreadable": b"\x00\x01 not a notebook",
@@ -62,8 +63,7 @@ def _class_of_30(submitted: Path) -> dict:
     notebooks |= {f"mutant_{m.name}": m.notebook(SOURCE) for m in MUTANTS}
     notebooks |= {"stub": RELEASED, **HOSTILE}
     for student, notebook in notebooks.items():
-        path = submitted / student / "conv" / "conv.ipynb"
-        path.parent.mkdir(parents=True)
+        path = _make(submitted / student / "conv" / "conv.ipynb")
         path.write_bytes(notebook) if isinstance(notebook, bytes) else nbformat.write(notebook, path)
     return notebooks
 
@@ -74,6 +74,11 @@ def _grade(submitted: Path, out: Path, *options) -> None:
 
 def _results(out: Path, student: str) -> dict:
     return json.loads((out / student / "conv" / "results.json").read_text())
+
+
+def _make(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.mark.slow
@@ -216,11 +221,6 @@ def test_shards_merge_into_the_table_of_one_batch(tmp_path):
     assert not again.exists()
 
 
-def _make(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def test_interrupted_batch_keeps_finished_results(tmp_path, monkeypatch):
     """Ctrl-C stops every judge; what finished stays, what did not leaves no verdict."""
     submitted, out = tmp_path / "submitted", tmp_path / "grading"
@@ -240,20 +240,14 @@ def test_interrupted_batch_keeps_finished_results(tmp_path, monkeypatch):
     assert time.monotonic() - started < 60
     assert (out / "ann" / "conv" / "results.json").exists()
     assert not (out / "bob" / "conv" / "results.json").exists() and not (out / "cy" / "conv" / "results.json").exists()
-    assert not [p for p in _processes_running(judge)]
+    assert not _processes_running(judge)
 
 
 def _interrupt_after_first(futures, **options):
-    for position, future in enumerate(futures):
-        yield future
-        raise KeyboardInterrupt
+    """tqdm's place in the batch: hand out the first finished submission, then Ctrl-C."""
+    yield next(iter(futures))
+    raise KeyboardInterrupt
 
 
 def _processes_running(script: Path) -> list:
-    import psutil
-
-    found = []
-    for process in psutil.process_iter(["cmdline"]):
-        if str(script) in " ".join(process.info["cmdline"] or []):
-            found.append(process)
-    return found
+    return [p for p in psutil.process_iter(["cmdline"]) if str(script) in " ".join(p.info["cmdline"] or [])]

@@ -247,7 +247,8 @@ def _grade(submission: Submission, out: Path, settings: Settings, calibration: P
 def _problem(returncode: int, folder: Path) -> str:
     """Why the judge process left no result, or "" when it did."""
     if returncode < 0:
-        return say("course.killed_by", signal=signal.Signals(-returncode).name)
+        hint = say("course.out_of_memory") if -returncode == signal.SIGKILL else ""
+        return say("course.killed_by", signal=signal.Signals(-returncode).name, hint=hint)
     if returncode > 0:
         return say("course.exited_with", status=returncode)
     return "" if read_results(folder / "results.json") else say("course.no_results")

@@ -29,8 +29,9 @@ def markdown(results: dict, assignment: str) -> str:
     for test in failed:
         message = "<br>".join(_text(line) for line in test["output"].splitlines())
         lines.append(f"- **{_text(test['name'])}**: {message}")
-    extra = results.get("extra_data", {})
-    lines += ["", f"<sub>{say('course.job_footer', seed=extra.get('seed', ''), seconds=results['execution_time'])}</sub>"]
+    footer = say("course.job_footer", seed=results.get("extra_data", {}).get("seed", ""),
+                 seconds=results["execution_time"])
+    lines += ["", f"<sub>{footer}</sub>"]
     return "\n".join(lines) + "\n"
 
 

@@ -25,9 +25,11 @@ only the visible tests (the hidden ones are not in the notebooks), and replaces 
 scores with its own when it runs afterwards. An assignment missing from the database is
 added by running ``nbgrader generate_assignment`` into a scratch release folder.
 """
+import os
 import subprocess
 import sys
 import tempfile
+import warnings
 from itertools import groupby
 from pathlib import Path
 
@@ -56,23 +58,41 @@ def course_directory(root: Path):
 def write(out: Path, root: Path) -> list:
     """Write every graded submission under ``out`` into the course at ``root``; return
     one line per assignment, saying what was written where."""
-    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
 
+    _find_own_tools()
     coursedir = course_directory(root)
+    by_assignment = groupby(sorted(collect(out), key=lambda g: g.assignment), key=lambda g: g.assignment)
     lines = []
-    for assignment, group in groupby(sorted(collect(out), key=lambda g: g.assignment), key=lambda g: g.assignment):
+    for assignment, group in by_assignment:
         group = list(group)
-        with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
-            notebook = _notebook(gradebook, coursedir, assignment)
-            _check_points(gradebook, notebook, assignment, group)
-            for graded in group:
-                _write_grades(gradebook, coursedir, graded, notebook)
-        for graded in group:
-            _place_files(coursedir, graded, notebook)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)  # raised inside nbgrader's add_submission
+            _write_assignment(coursedir, assignment, group)
         feedback = Path(coursedir.root) / coursedir.feedback_directory
         lines.append(say("course.gradebook_wrote", database=coursedir.db_url, count=len(group),
                          assignment=assignment, feedback=feedback))
     return lines
+
+
+def _write_assignment(coursedir, assignment: str, group: list) -> None:
+    """The grades of every submission in ``group``, then their files."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        notebook = _notebook(gradebook, coursedir, assignment)
+        _check_points(gradebook, notebook, assignment, group)
+        for graded in group:
+            _write_grades(gradebook, coursedir, graded, notebook)
+    for graded in group:
+        _place_files(coursedir, graded, notebook)
+
+
+def _find_own_tools() -> None:
+    """nbgrader runs ``alembic`` by name when it creates a database: find ours first."""
+    tools = str(Path(sys.executable).parent)
+    if tools not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join(filter(None, [tools, os.environ.get("PATH")]))
 
 
 def _notebook(gradebook, coursedir, assignment: str) -> str:
@@ -89,8 +109,11 @@ def _notebook(gradebook, coursedir, assignment: str) -> str:
         _generate(coursedir, assignment)
         gradebook.db.expire_all()
         notebooks = gradebook.find_assignment(assignment).notebooks
-    tests = lambda notebook: sum(cell.name.startswith("test_") for cell in notebook.grade_cells)  # noqa: E731
-    return max(notebooks, key=tests).name
+
+    def test_cells(notebook):
+        return sum(cell.name.startswith("test_") for cell in notebook.grade_cells)
+
+    return max(notebooks, key=test_cells).name
 
 
 def _generate(coursedir, assignment: str) -> None:

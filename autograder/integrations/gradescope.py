@@ -34,17 +34,17 @@ def build(name: str, out: Path) -> Path:
     """Write ``out/gradescope-<name>.zip`` and return its path."""
     assignment = assignments.load(name)
     project = assignments.PROJECT
-    members = {path.name: path for path in FILES.iterdir()}  # setup.sh, run_autograder
+    members = {path.name: path for path in sorted(FILES.iterdir())}  # setup.sh, run_autograder
     for path in sorted((project / "autograder").rglob("*")):
         relative = path.relative_to(project)
-        if path.is_file() and "__pycache__" not in relative.parts and _belongs(relative, name):
+        if path.is_file() and not _scratch(relative) and _belongs(relative, name):
             members[str(relative)] = path
     members["requirements.lock"] = project / "requirements.lock"
     members["solutions/__init__.py"] = project / "solutions" / "__init__.py"
     members[f"solutions/{name}.py"] = project / "solutions" / f"{name}.py"
     for notebook in (assignment.source_notebook, assignment.released_notebook):
         for path in sorted(notebook.parent.rglob("*")):
-            if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            if path.is_file() and not _scratch(path.relative_to(project)):
                 members[str(path.relative_to(project))] = path
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"gradescope-{name}.zip"
@@ -71,7 +71,7 @@ def run(root: Path) -> int:
 
     try:
         return cli.main(["grade", str(notebook), "--assignment", name, "--out", str(out)])
-    except Exception:  # the kit itself failed: the student still gets a result, the instructor the reason
+    except (Exception, SystemExit):  # the kit itself failed: the student still gets a result, the instructor the reason
         _write(out, name, failure_result(name, traceback.format_exc(), 0.0, seed=None))
         return 0
 
@@ -83,6 +83,11 @@ def find_notebook(folder: Path, name: str):
     if named:
         return named[0]
     return notebooks[0] if len(notebooks) == 1 else None
+
+
+def _scratch(relative: Path) -> bool:
+    """Caches and checkpoints: hidden folders and files, and __pycache__."""
+    return any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
 
 
 def _belongs(relative: Path, name: str) -> bool:

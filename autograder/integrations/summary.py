@@ -3,6 +3,7 @@
 For the instructor: it names students only where the autograder itself failed on
 their submission. The plots are matplotlib figures inlined as SVG (no files beside).
 """
+import importlib.util
 import io
 import statistics
 from collections import Counter
@@ -17,6 +18,7 @@ from autograder.messages import say
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
 HARDEST = 10  # checks listed per assignment
+PLOTS = importlib.util.find_spec("matplotlib") is not None  # without it, the tables alone
 
 _ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                                   lstrip_blocks=True)
@@ -38,7 +40,7 @@ def _assignment(name: str, group: list) -> dict:
     max_score = max(g.results["max_score"] for g in group)
     checks = [test for g in scored for test in g.results["tests"] if test["tags"][0] != "notebook"]
     failures = Counter(test["name"] for test in checks if test["score"] < test["max_score"])
-    order = {name: position for position, name in enumerate(dict.fromkeys(test["name"] for test in checks))}
+    order = {check: position for position, check in enumerate(dict.fromkeys(test["name"] for test in checks))}
     hardest = [{"name": check, "count": count, "share": count / len(scored)}
                for check, count in sorted(failures.items(), key=lambda item: (-item[1], order[item[0]]))[:HARDEST]]
     overview = say("course.summary_overview", count=len(scored), mean=statistics.fmean(scores) if scores else 0,
@@ -47,9 +49,9 @@ def _assignment(name: str, group: list) -> dict:
     return {
         "name": name,
         "overview": overview,
-        "histogram": _histogram(scores, max_score) if scores else "",
+        "histogram": _histogram(scores, max_score) if scores and PLOTS else "",
         "hardest": hardest,
-        "hardest_plot": _bars(hardest) if hardest else "",
+        "hardest_plot": _bars(hardest) if hardest and PLOTS else "",
         "functions": _functions(scored),
         "not_graded_title": say("course.summary_not_graded", count=len(group) - len(scored)),
         "not_graded": [{"student": g.student, "reason": _first_line(g.results)} for g in group if g.failed],

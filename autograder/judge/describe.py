@@ -17,6 +17,8 @@ def _describe_argument(name, value) -> str:
         return f"{name} {{{inner}}}"
     if isinstance(value, (tuple, list)):  # never their contents
         return f"{name} (a {type(value).__name__} of {len(value)})"
+    if isinstance(value, (float, np.floating)):
+        return f"{name} (a {type(value).__name__})"  # a drawn value: hidden like arrays' contents
     return f"{name}={value!r}"
 
 

@@ -33,9 +33,10 @@ def to_gradescope(graded: dict, assignment: str) -> dict:
             }
         )
     internal = [f"{c.name}\n{c.internal_error}" for c in graded["checks"] if c.internal_error]
+    checks = graded["checks"]
     return {
-        "score": round(sum(t["score"] for t in tests), 6),
-        "max_score": round(sum(t["max_score"] for t in tests), 6),
+        "score": round(sum(c.max_score for c in checks if c.passed), 6),
+        "max_score": round(sum(c.max_score for c in checks), 6),
         "execution_time": round(graded["seconds"], 3),
         "output": say("report.title", assignment=assignment),
         "tests": tests,

@@ -70,7 +70,8 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
                    *command]
         isolation += ["network", "processes", "hidden"]
     env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
-    env.update(RUNNER_ENVIRONMENT, HOME=str(workdir), MPLCONFIGDIR=str(workdir), TMPDIR=str(workdir))
+    env.update(RUNNER_ENVIRONMENT, HOME=str(workdir), MPLCONFIGDIR=_matplotlib_cache() or str(workdir),
+               TMPDIR=str(workdir))
     process = subprocess.Popen(
         command,
         stdin=subprocess.PIPE,
@@ -144,6 +145,23 @@ def _unshare_prefix() -> list:
     # --mount-proc: the student's /proc shows only its own processes (not the judge's
     # environment or command line).
     return ["unshare", *user_namespace, "--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child", "--"]
+
+
+@functools.lru_cache(maxsize=None)
+def _matplotlib_cache():
+    """A matplotlib config folder with its font list built once, beside this Python
+    (visible in the sandbox, read-only to the student): a fresh folder per runner would
+    rebuild the font list at every start."""
+    folder = Path(sys.prefix) / "share" / "autograder" / "matplotlib"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not any(folder.glob("fontlist-*.json")):
+            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], capture_output=True,
+                           timeout=120, env={**os.environ, "MPLCONFIGDIR": str(folder)})
+        folder.chmod(0o755)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return str(folder)
 
 
 def _site_dirs() -> list:

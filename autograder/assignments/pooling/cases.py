@@ -29,9 +29,9 @@ WINDOWS = {  # kind: (sides f of its f x f windows, values, dtype)
 
 
 def windows(rng, kind: str) -> list:
-    """Single windows for ``create_mask_from_window``, two of each side."""
+    """Single windows for ``create_mask_from_window``, one of each side."""
     sides, values, dtype = WINDOWS[kind]
-    return [feature_map(rng, (f, f), values, dtype) for f in sides * 2]
+    return [feature_map(rng, (f, f), values, dtype) for f in sides]
 
 
 def pool_case(rng, corner: str) -> dict:

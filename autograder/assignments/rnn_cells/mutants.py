@@ -153,8 +153,8 @@ import numpy as np
 
 
 def sigmoid(z):
-    # sigma(z) = (1 + tanh(z / 2)) / 2, and tanh never overflows
-    return 0.5 * (1 + np.tanh(0.5 * np.asarray(z)))
+    # 1 / (1 + exp(-z)) = exp(-log(1 + exp(-z))), and logaddexp never forms exp(-z)
+    return np.exp(-np.logaddexp(0, -np.asarray(z)))
 
 
 def _blocks(params, x_t, h_prev, k):

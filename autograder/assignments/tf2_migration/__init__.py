@@ -7,9 +7,10 @@ from autograder.assignments import Assignment, Budget
 from autograder.config import DEFAULT_LIMITS
 
 # Training the digits for the hidden test's epochs (the notebook states these numbers):
-# the notebook's solution takes a few seconds; a train_step traced again at every batch
-# takes far longer. A GPU gains nothing on a network this small, hence the same budget.
-TRAINING = {"epochs": 5, "learning_rate": 0.01, "batch_size": 32, "accuracy": 0.90}
+# the notebook's solution takes a few seconds, a train_step run eagerly ten times as long,
+# and one traced again at every batch far longer. A GPU gains nothing on a network this
+# small, hence the same budget.
+TRAINING = {"epochs": 6, "learning_rate": 0.01, "batch_size": 32, "accuracy": 0.90}
 
 ASSIGNMENT = Assignment(
     name="tf2_migration",
@@ -21,5 +22,5 @@ ASSIGNMENT = Assignment(
         memory_mb=8192,  # TensorFlow reserves far more address space than it uses
         processes=1024,  # TensorFlow's thread pools grow with the machine's cores
     ),
-    budgets={"fit": Budget(seconds={"cpu": 30.0, "gpu": 30.0})},
+    budgets={"fit": Budget(seconds={"cpu": 60.0, "gpu": 60.0})},
 )

@@ -1,0 +1,303 @@
+"""The autograder's grades, handed on: to nbgrader's gradebook (export and formgrader
+show them), to Gradescope (a bundle whose run_autograder writes results.json), and to
+GitHub Classroom (a workflow whose steps are real commands that work here)."""
+import base64
+import csv
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import nbformat
+import pytest
+import yaml
+from conftest import ROOT, scores_by_function
+
+from autograder import assignments, cli
+from autograder.assignments.conv.mutants import MUTANTS
+from autograder.integrations import classroom, gradescope
+from autograder.report.results import SCHEMA
+
+CONV = assignments.load("conv")
+SOURCE = nbformat.read(CONV.source_notebook, as_version=4)
+RELEASED = nbformat.read(CONV.released_notebook, as_version=4)
+MUTANT = next(m for m in MUTANTS if m.name == "forward_ignores_stride")
+WORKFLOWS = ROOT / "integrations" / "github-classroom"
+BIN = Path(sys.executable).parent  # autograder and nbgrader, as a course's environment has them
+
+
+def _environment(**extra) -> dict:
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **extra}
+
+
+def _schema_valid(data: dict) -> dict:
+    jsonschema.validate(data, json.loads(SCHEMA.read_text()))
+    return data
+
+
+# nbgrader ------------------------------------------------------------------------------
+
+
+def _nbgrader(course: Path, *args) -> subprocess.CompletedProcess:
+    finished = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=_environment(),
+                              capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return finished
+
+
+@pytest.mark.slow
+def test_nbgrader_course_shows_the_autograders_grades(tmp_path):
+    course = tmp_path / "course"
+    (course / "source").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "source" / "conv", course / "source" / "conv")
+    _nbgrader(course, "generate_assignment", "conv")
+    assert (course / "release" / "conv" / "conv.ipynb").exists()
+    submissions = {"alice": SOURCE, "bob": MUTANT.notebook(SOURCE), "carol": RELEASED}
+    for student, notebook in submissions.items():
+        folder = course / "submitted" / student / "conv"
+        folder.mkdir(parents=True)
+        nbformat.write(notebook, folder / "conv.ipynb")
+    (course / "submitted" / "alice" / "conv" / "timestamp.txt").write_text("2026-01-10 10:00:00.000000 UTC")
+
+    # nbgrader's own autograde still works here, and runs the visible tests only.
+    _nbgrader(course, "autograde", "conv", "--student", "bob")
+    visible_only = _exported(course)["bob"]["raw_score"]
+    assert visible_only < 12  # bob's conv_forward fails its visible test cell: all of its points lost
+
+    assert cli.main(["grade", str(course / "submitted"), "--out", str(course / "grading"), "--seed", "1",
+                     "--jobs", "2", "--gradebook"]) == 0
+    ours = {s: json.loads((course / "grading" / s / "conv" / "results.json").read_text()) for s in submissions}
+    assert ours["alice"]["score"] == pytest.approx(12, abs=1e-3) and ours["carol"]["score"] == 0
+    assert visible_only < ours["bob"]["score"] < 12  # the hidden tests count the checks bob's code passes
+
+    exported = _exported(course)
+    assert set(exported) == set(submissions)
+    for student, row in exported.items():
+        assert row["raw_score"] == pytest.approx(ours[student]["score"], abs=1e-3), student
+        assert row["max_score"] == 12
+    assert exported["alice"]["timestamp"].startswith("2026-01-10")
+
+    for student in submissions:  # feedback where release_feedback looks; a notebook for formgrader
+        feedback = course / "feedback" / student / "conv" / "conv.html"
+        assert feedback.read_text() == (course / "grading" / student / "conv" / "feedback.html").read_text()
+        assert (course / "autograded" / student / "conv" / "conv.ipynb").exists()
+    assert (course / "feedback" / "alice" / "conv" / "timestamp.txt").exists()
+    assert _formgrader_scores(course) == {s: pytest.approx(ours[s]["score"], abs=1e-3) for s in submissions}
+
+    # A grader's own score stays, flagged for review, when the grades are written again.
+    from nbgrader.api import Gradebook
+
+    from autograder.integrations.gradebook import course_directory
+
+    db_url = course_directory(course).db_url
+    with Gradebook(db_url, "dl-course-kit") as book:
+        book.find_grade("test_zero_pad", "conv", "conv", "carol").manual_score = 0.5
+        book.db.commit()
+    assert cli.main(["gradebook", str(course / "grading"), "--course", str(course)]) == 0
+    with Gradebook(db_url, "dl-course-kit") as book:
+        grade = book.find_grade("test_zero_pad", "conv", "conv", "carol")
+        assert (grade.manual_score, grade.auto_score, grade.needs_manual_grade) == (0.5, 0, True)
+        assert book.find_submission("conv", "carol").score == 0.5
+
+
+def _exported(course: Path) -> dict:
+    _nbgrader(course, "export", "--to", "grades.csv")
+    with open(course / "grades.csv") as file:
+        return {row["student_id"]: {**row, "raw_score": float(row["raw_score"]), "max_score": float(row["max_score"])}
+                for row in csv.DictReader(file)}
+
+
+def _formgrader_scores(course: Path) -> dict:
+    """What formgrader's submissions page shows, from the API it reads."""
+    from nbgrader.apps.api import NbGraderAPI
+
+    from autograder.integrations.gradebook import course_directory
+
+    api = NbGraderAPI(coursedir=course_directory(course))
+    submissions = api.get_submissions("conv")
+    assert all(submission["autograded"] for submission in submissions)
+    return {submission["student"]: submission["score"] for submission in submissions}
+
+
+@pytest.mark.slow
+def test_gradebook_refuses_points_that_disagree(tmp_path, capsys):
+    course = tmp_path / "course"
+    (course / "source").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "source" / "conv", course / "source" / "conv")
+    graded = tmp_path / "grading" / "ann" / "conv"
+    graded.mkdir(parents=True)
+    tests = [{"name": "notebook", "score": 0, "max_score": 0, "output": "", "tags": ["notebook"]},
+             {"name": "conv_forward: a check", "score": 1, "max_score": 3, "output": "", "tags": ["conv_forward"]}]
+    (graded / "results.json").write_text(json.dumps({"score": 1, "max_score": 3, "tests": tests}))
+    assert cli.main(["gradebook", str(tmp_path / "grading"), "--course", str(course)]) == 1
+    error = capsys.readouterr().err
+    assert "test_conv_forward" in error and "worth 4 points" in error and "worth 3" in error
+    assert cli.main(["gradebook", str(tmp_path / "grading"), "--course", str(tmp_path)]) == 1
+    assert "nbgrader_config.py" in capsys.readouterr().err
+
+
+# Gradescope ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    return gradescope.build("conv", tmp_path_factory.mktemp("gradescope"))
+
+
+def _gradescope_root(bundle: Path, folder: Path) -> Path:
+    """A fake /autograder, as Gradescope lays it out: the zip in source/, run_autograder beside."""
+    root = folder / "autograder"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    return root
+
+
+def _run_autograder(root: Path) -> dict:
+    finished = subprocess.run(["bash", str(root / "run_autograder")], capture_output=True, text=True, timeout=600,
+                              env=_environment(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable))
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return _schema_valid(json.loads((root / "results" / "results.json").read_text()))
+
+
+def test_gradescope_bundle_holds_what_grading_needs(bundle):
+    with zipfile.ZipFile(bundle) as archive:
+        names = set(archive.namelist())
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+    for needed in ("setup.sh", "run_autograder", "requirements.lock", "gradescope.json", "autograder/cli.py",
+                   "autograder/assignments/conv/test_conv.py", "autograder/messages/en.toml", "solutions/conv.py",
+                   "source/conv/conv.ipynb", "release/conv/conv.ipynb"):
+        assert needed in names, needed
+    assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+    others = [name for name in assignments.names() if name != "conv"]
+    assert not [n for n in names if "__pycache__" in n or any(f"/{other}/" in n or n.startswith(f"solutions/{other}")
+                                                              for other in others)]
+    for script in ("setup.sh", "run_autograder"):
+        subprocess.run(["bash", "-n", str(gradescope.FILES / script)], check=True)
+
+
+def test_run_autograder_grades_the_submission(bundle, tmp_path):
+    root = _gradescope_root(bundle, tmp_path)
+    (root / "submission" / "homework").mkdir()
+    nbformat.write(MUTANT.notebook(SOURCE), root / "submission" / "homework" / "my conv.ipynb")  # any name will do
+    results = _run_autograder(root)
+    lost = [f for f, (score, maximum) in scores_by_function(results).items() if score < maximum]
+    assert lost == ["conv_forward"] and results["score"] > 0
+    assert (root / "results" / "feedback.html").exists()
+    imported = subprocess.run([sys.executable, "-c", "import autograder; print(autograder.__file__)"],
+                              cwd=root / "source", capture_output=True, text=True).stdout
+    assert imported.startswith(str(root / "source"))  # run_autograder grades with the bundle's own kit
+
+
+def test_run_autograder_without_a_notebook_says_so(bundle, tmp_path):
+    root = _gradescope_root(bundle, tmp_path)
+    (root / "submission" / "answers.py").write_text("print('hello')")
+    results = _run_autograder(root)
+    assert results["score"] == 0 and results["max_score"] == pytest.approx(12, abs=1e-3)
+    assert "conv.ipynb" in results["tests"][1]["output"]
+
+
+# GitHub Classroom ----------------------------------------------------------------------
+
+
+def _workflow(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def _steps(workflow: dict):
+    for job in workflow["jobs"].values():
+        yield from job["steps"]
+
+
+def _autograder_commands(script: str, environment: dict) -> list:
+    """The argument lists of every ``autograder`` command in a step's shell script."""
+    commands = []
+    for match in re.finditer(r"\bautograder\s+([^)>|;&\n]+)", script):
+        words = re.sub(r"\$\{\{\s*matrix\.(\w+)\s*}}", "1", match.group(1))  # a matrix value
+        words = re.sub(r"\$(\w+)", lambda m: environment.get(m.group(1), "X"), words)
+        commands.append(shlex.split(words))
+    return commands
+
+
+@pytest.mark.parametrize("name", ["autograde.yml", "grade-course.yml"])
+def test_workflow_steps_are_real_commands(name):
+    workflow = _workflow(name)
+    assert workflow[True] is not None  # YAML 1.1 reads the key "on" as True
+    environment = {key: str(value) for key, value in workflow.get("env", {}).items()}
+    ids = {step["id"] for step in _steps(workflow) if "id" in step}
+    commands = []
+    for step in _steps(workflow):
+        if "uses" in step:
+            assert re.search(r"@v\d+$", step["uses"]), step["uses"]  # pinned to a major version
+        for reference in re.findall(r"steps\.([\w-]+)\.outputs", json.dumps(step)):
+            assert reference in ids
+        commands += _autograder_commands(step.get("run", ""), environment)
+    assert commands
+    for arguments in commands:
+        cli.parser().parse_args(arguments)  # exits on an unknown command or option
+
+
+def test_classroom_workflow_fetches_hidden_tests_privately_and_reports():
+    workflow = _workflow("autograde.yml")
+    assert workflow["env"]["ASSIGNMENT"] in assignments.names()
+    steps = list(_steps(workflow))
+    kit = next(step for step in steps if step.get("with", {}).get("repository"))
+    assert "secrets." in kit["with"]["ssh-key"] and kit["with"]["persist-credentials"] is False
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()" and upload["with"]["path"].rstrip("/") == "results"
+    reporter = next(step for step in steps if "autograding-grading-reporter" in step.get("uses", ""))
+    assert set(reporter["env"]) == {f"{reporter['with']['runners'].upper()}_RESULTS"}
+    assert "GITHUB_STEP_SUMMARY" in next(step for step in steps if step.get("id") == "grade")["run"]
+
+
+def test_course_workflow_shards_match_its_matrix():
+    workflow = _workflow("grade-course.yml")
+    shards = workflow["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+    script = next(step["run"] for step in workflow["jobs"]["shard"]["steps"] if "--shard" in step.get("run", ""))
+    assert shards == list(range(1, len(shards) + 1)) and f"/{len(shards)}\"" in script
+    merging = [step["run"] for step in workflow["jobs"]["merge"]["steps"] if "run" in step]
+    assert any("autograder merge grading/shard-*" in script for script in merging)
+
+
+def test_classroom_grade_step_works_here(tmp_path):
+    """The Grade step's commands, run as Actions runs them, on a sample submission."""
+    workflow = _workflow("autograde.yml")
+    step = next(step for step in _steps(workflow) if step.get("id") == "grade")
+    (tmp_path / "submission").mkdir()
+    nbformat.write(MUTANT.notebook(SOURCE), tmp_path / "submission" / workflow["env"]["NOTEBOOK"])
+    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
+    environment = _environment(**{k: str(v) for k, v in workflow["env"].items()},
+                               GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(output))
+    finished = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                              cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    results = _schema_valid(json.loads((tmp_path / "results" / "results.json").read_text()))
+    page = summary.read_text()
+    assert f"{results['score']:g} / {results['max_score']:g}" in page and "| `conv_forward` |" in page
+    assert "conv_forward: " in page.split("|")[-1]  # the checks to fix, after the table
+    name, _, value = output.read_text().strip().partition("=")
+    payload = json.loads(base64.b64decode(value))
+    assert name == "result" and payload["status"] == "fail" and payload["max_score"] == results["max_score"]
+    assert sum(test["score"] for test in payload["tests"]) == pytest.approx(results["score"])
+
+
+def test_reports_escape_student_text():
+    results = {"score": 1.0, "max_score": 2.0, "execution_time": 1.5, "extra_data": {"seed": 3},
+               "tests": [{"name": "notebook", "score": 0, "max_score": 0, "output": "ran <b>fine</b>",
+                          "tags": ["notebook"]},
+                         {"name": "f: one", "score": 1.0, "max_score": 1.0, "output": "", "tags": ["f"]},
+                         {"name": "f: two", "score": 0.0, "max_score": 1.0, "output": "got <script> | a\nline",
+                          "tags": ["f"]}]}
+    page = classroom.markdown(results, "conv")
+    assert "<script>" not in page and "&lt;script&gt; \\| a<br>line" in page and "| `f` | 1 / 2 |" in page
+    payload = json.loads(base64.b64decode(classroom.classroom_payload(results)))
+    assert [t["status"] for t in payload["tests"]] == ["pass", "fail"] and payload["status"] == "fail"
