@@ -11,14 +11,6 @@ c.CourseDirectory.course_id = "dl-course-kit"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
 
-# The four assignments, in teaching order.
-c.CourseDirectory.db_assignments = [
-    dict(name="conv"),
-    dict(name="pooling"),
-    dict(name="tf2_migration"),
-    dict(name="rnn_cells"),
-]
-
 # Released stubs say plainly what to do.
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",

@@ -56,6 +56,7 @@ def write_json_atomically(path: Path, data) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(handle, "w") as file:
         json.dump(data, file, indent=2, default=float)
+    os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide results from the course's other users
     os.replace(temporary, path)
 
 
@@ -64,4 +65,5 @@ def write_text_atomically(path: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)
+    os.chmod(temporary, 0o644)
     os.replace(temporary, path)

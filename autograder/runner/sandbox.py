@@ -87,7 +87,9 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
 
 # Inside the new namespaces, as (namespace) root: loopback up, hide the given paths
 # under empty mounts, bring the working folder (the current one) back to its own path
-# should a hidden /tmp have covered it, then exec the rest of the command line.
+# should a hidden /tmp have covered it, then run the rest of the command line as a
+# child: the shell stays the namespace's first process, so the worker is an ordinary
+# process that signals (its own SIGKILL included) end as usual.
 _SETUP_SCRIPT = """
 ip link set lo up 2>/dev/null
 work=$1; n=$2; shift 2
@@ -100,7 +102,7 @@ done
 if [ ! -e "$work/worker.py" ]; then
   mkdir -p "$work" && mount --no-canonicalize --bind /proc/self/cwd "$work" && cd "$work" || exit 97
 fi
-exec "$@"
+"$@"
 """
 
 

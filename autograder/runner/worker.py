@@ -14,6 +14,7 @@ import sys
 sys.path[1:1] = sys.argv[1:]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import linecache  # noqa: E402
 import traceback  # noqa: E402
 
 import wire  # noqa: E402
@@ -101,8 +102,10 @@ def _run_cells(cells, namespace, to_judge):
     for index, cell in enumerate(cells):
         _send(to_judge, {"event": "cell", "index": index})
         try:
-            code = compile(_python_source(cell["source"]), f"<{cell['label']}>", "exec")
-            exec(code, namespace)
+            source, filename = _python_source(cell["source"]), f"<{cell['label']}>"
+            # as IPython does: inspect (and so tf.function's AutoGraph) can then read the cell's code
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            exec(compile(source, filename, "exec"), namespace)
         except BaseException as error:  # SystemExit and KeyboardInterrupt included
             errors.append({"cell": cell["label"], **_safe_describe(error)})
     return errors
