@@ -113,10 +113,13 @@ def _notebook_check(load: LoadReport, problem: str, notes: list, isolation: list
 
 
 def available_device() -> str:
-    """``gpu`` when TensorFlow sees a GPU here, else ``cpu`` (asked in a child process)."""
+    """``gpu`` when TensorFlow sees a GPU here, else ``cpu`` (asked in a child process,
+    and only where a GPU device file exists: importing TensorFlow costs seconds)."""
     import subprocess
     import sys
 
+    if not any(Path("/dev").glob("nvidia[0-9]*")) and not Path("/dev/dxg").exists():
+        return "cpu"
     probe = subprocess.run(
         [sys.executable, "-c", "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))"],
         capture_output=True, text=True, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": ""},

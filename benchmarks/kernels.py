@@ -33,11 +33,11 @@ def conv_rows(quick: bool, repeats: int) -> list:
     flat = [p for pair in paddings for p in pair]
     tx, tw, tb, tdout = map(tf.constant, (x, w, b, dout))
 
-    @tf.function
+    @tf.function(autograph=False)  # plain ops: nothing for AutoGraph to convert
     def tf_forward(x, w, b):
         return tf.nn.conv2d(x, w, strides=1, padding=paddings) + b
 
-    @tf.function
+    @tf.function(autograph=False)
     def tf_backward(x, w, dout):
         dx = tf.raw_ops.Conv2DBackpropInput(input_sizes=tf.shape(x), filter=w, out_backprop=dout, strides=[1] * 4,
                                             padding="EXPLICIT", explicit_paddings=flat)
@@ -68,15 +68,15 @@ def pool_rows(quick: bool, repeats: int) -> list:
         out, cache = pooling.pool_forward(x, f, s, mode)
         dout = _normal(np.random.default_rng(2), out.shape)
         tout, tdout = tf.constant(out), tf.constant(dout)
-        tf_forward = tf.function(getattr(tf.nn, f"{op}_pool2d"))
+        tf_forward = tf.function(getattr(tf.nn, f"{op}_pool2d"), autograph=False)
         if mode == "max":
             gradient_op = "MaxPoolGrad"
             tf_backward = tf.function(lambda x, out, dout: tf.raw_ops.MaxPoolGrad(
-                orig_input=x, orig_output=out, grad=dout, **window))
+                orig_input=x, orig_output=out, grad=dout, **window), autograph=False)
         else:
             gradient_op = "AvgPoolGrad"
             tf_backward = tf.function(lambda x, out, dout: tf.raw_ops.AvgPoolGrad(
-                orig_input_shape=tf.shape(x), grad=dout, **window))
+                orig_input_shape=tf.shape(x), grad=dout, **window), autograph=False)
         rows += [
             _row("pool", f"{mode} pool forward", "pooling.pool_forward", f"tf.nn.{op}_pool2d", repeats,
                  lambda mode=mode: pooling.pool_forward(x, f, s, mode)[0],
@@ -127,11 +127,11 @@ def rnn_rows(cell: str, quick: bool, repeats: int) -> list:
     layer(tx, initial_state=state)  # builds the weights
     layer.set_weights([params["W"], params["U"], params["b"]])
 
-    @tf.function
+    @tf.function(autograph=False)
     def tf_forward(x, state):
         return layer(x, initial_state=state)
 
-    @tf.function
+    @tf.function(autograph=False)
     def tf_both(x, state, dh):
         with tf.GradientTape() as tape:
             tape.watch([x, *state])

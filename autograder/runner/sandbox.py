@@ -66,8 +66,7 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
         isolation.append("user")
     if namespaces_available():
         to_hide = sorted({*_project_paths(), *_shared_writable_paths(), *(str(Path(p).resolve()) for p in hidden)})
-        command = [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", str(workdir), str(len(to_hide)), *to_hide,
-                   *command]
+        command = _setup_command(workdir, to_hide, command)
         isolation += ["network", "processes", "hidden"]
     env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
     env.update(RUNNER_ENVIRONMENT, HOME=str(workdir), MPLCONFIGDIR=_matplotlib_cache() or str(workdir),
@@ -85,25 +84,44 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
     return Sandbox(process, workdir, isolation)
 
 
-# Inside the new namespaces, as (namespace) root: loopback up, hide the given paths
-# under empty mounts, bring the working folder (the current one) back to its own path
-# should a hidden /tmp have covered it, then run the rest of the command line as a
-# child: the shell stays the namespace's first process, so the worker is an ordinary
-# process that signals (its own SIGKILL included) end as usual.
+# Inside the new namespaces, as (namespace) root: loopback up; hold a handle on each
+# folder to keep (the working folder, this Python's homes); hide the given paths under
+# empty mounts; bring back each kept folder that a hidden parent covered (a project
+# cloned under /tmp keeps its .venv); then run the rest of the command line as a child,
+# so the shell stays the namespace's first process and the worker an ordinary one.
+# Arguments: NKEEP KEEP... NHIDE HIDE... COMMAND...; the first KEEP is the working folder
+# (at most seven: the handles are descriptors 3 to 9, all that sh can name).
 _SETUP_SCRIPT = """
 ip link set lo up 2>/dev/null
-work=$1; n=$2; shift 2
+nkeep=$1; shift; i=0
+while [ $i -lt "$nkeep" ]; do
+  eval "keep_$i=\\$1; exec $((3 + i))<\\"\\$1\\"" || exit 97
+  i=$((i + 1)); shift
+done
+n=$1; shift
 while [ "$n" -gt 0 ]; do
   if [ -d "$1" ]; then mount -t tmpfs -o size=64k,mode=0755 tmpfs "$1" || exit 97
   elif [ -e "$1" ]; then mount --bind /dev/null "$1" || exit 97
   fi
   n=$((n - 1)); shift
 done
-if [ ! -e "$work/worker.py" ]; then
-  mkdir -p "$work" && mount --no-canonicalize --bind /proc/self/cwd "$work" && cd "$work" || exit 97
-fi
+i=0
+while [ $i -lt "$nkeep" ]; do
+  eval "path=\\$keep_$i"; fd=$((3 + i))
+  if [ ! "$path" -ef "/proc/self/fd/$fd" ]; then
+    (umask 022; mkdir -p "$path") && mount --no-canonicalize --bind "/proc/self/fd/$fd" "$path" || exit 97
+  fi
+  eval "exec $fd<&-"; i=$((i + 1))
+done
+cd "$keep_0" || exit 97
 "$@"
 """
+
+
+def _setup_command(workdir: Path, hidden: list, command: list) -> list:
+    keep = [str(workdir), *dict.fromkeys(str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix))]
+    return [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", str(len(keep)), *keep, str(len(hidden)), *hidden,
+            *command]
 
 
 def _project_paths() -> list:
@@ -117,7 +135,7 @@ SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 
 def _shared_writable_paths() -> list:
-    return [path for path in SHARED_WRITABLE if os.path.isdir(path) and not _holds_python(Path(path))]
+    return [path for path in SHARED_WRITABLE if os.path.isdir(path)]
 
 
 def _holds_python(path: Path) -> bool:
@@ -132,9 +150,7 @@ def namespaces_available() -> bool:
         return False
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "worker.py").touch()
-        probe_hidden = _shared_writable_paths()[:1]
-        command = [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", folder, str(len(probe_hidden)), *probe_hidden,
-                   "test", "-e", "worker.py"]
+        command = _setup_command(Path(folder), _shared_writable_paths()[:1], ["test", "-e", "worker.py"])
         try:
             probe = subprocess.run(command, capture_output=True, timeout=10, cwd=folder)
         except (OSError, subprocess.SubprocessError):

@@ -178,7 +178,7 @@ class Source:
 
     def uses(self, function: str, name: str) -> bool:
         """Whether the function's reach names ``name`` (``tf.GradientTape``, ``GradientTape``)."""
-        return any((isinstance(node, ast.Attribute) and node.attr == name) or (isinstance(node, ast.Name) and node.id == name)
+        return any(getattr(node, "attr", None) == name or getattr(node, "id", None) == name
                    for _, part in self.reach(function) for node in ast.walk(part))
 
     def wrapped_in_tf_function(self, function: str) -> bool:

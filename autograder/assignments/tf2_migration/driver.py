@@ -58,7 +58,8 @@ def as_number(value):
 
 def init_params(namespace, input_shape, n_classes, n_kernels, units, seed):
     """[(name, is a tf.Variable, value)] in the order of the returned dict."""
-    params = student(namespace, "init_params")(tuple(input_shape), n_classes, n_kernels=n_kernels, units=units, seed=seed)
+    make = student(namespace, "init_params")
+    params = make(tuple(input_shape), n_classes, n_kernels=n_kernels, units=units, seed=seed)
     if not isinstance(params, dict):
         return type(params).__name__
     return [(str(name), isinstance(value, tf.Variable), as_plain(value)) for name, value in params.items()]

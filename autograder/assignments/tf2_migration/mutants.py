@@ -57,7 +57,8 @@ MUTANTS = [
     ),
     Mutant(
         "one_shuffle_for_every_epoch", "fit",
-        old="np.random.default_rng(seed + e).permutation(len(x))", new="np.random.default_rng(seed).permutation(len(x))",
+        old="np.random.default_rng(seed + e).permutation(len(x))",
+        new="np.random.default_rng(seed).permutation(len(x))",
         why="every epoch visits the samples in the first epoch's order",
     ),
     Mutant(

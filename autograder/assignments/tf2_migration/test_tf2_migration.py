@@ -95,8 +95,8 @@ def test_init_params_is_tf2(cells):
 
 def init_params(student, input_shape, n_classes, n_kernels, units, seed):
     """``({name: array}, case)``, once the returned dict's names, order and types are right."""
-    result = student.drive("init_params", ("init_params",), input_shape=input_shape, n_classes=n_classes,
-                           n_kernels=n_kernels, units=units, seed=seed)
+    result = drive(student, "init_params", input_shape=input_shape, n_classes=n_classes, n_kernels=n_kernels,
+                   units=units, seed=seed)
     made = plain(result.value)
     if not isinstance(made, list):
         got = f"a {made}" if isinstance(made, str) else describe_value(made)
@@ -119,7 +119,7 @@ def init_params(student, input_shape, n_classes, n_kernels, units, seed):
 def test_forward_equals_tf1(student, rng, corner):
     """the logits equal the TF1 graph's for the same weights and images"""
     case = network_case(rng, corner)
-    result = student.drive("forward", ("forward",), weights=case["weights"], x=case["x"])
+    result = drive(student, "forward", weights=case["weights"], x=case["x"])
     with TF1Network(case["weights"]) as tf1:
         expected = tf1.forward(case["x"])
     check_float32(result.value, "logits", result.case)
@@ -141,7 +141,7 @@ def test_forward_is_tf2(cells):
 def test_compute_loss_equals_tf1(student, rng, corner):
     """the loss equals the TF1 graph's cost: mean softmax cross-entropy"""
     case = network_case(rng, corner)
-    result = student.drive("compute_loss", ("compute_loss",), **case)
+    result = drive(student, "compute_loss", **case)
     with TF1Network(case["weights"]) as tf1:
         expected = tf1.loss(case["x"], case["y"])
     check_scalar_loss(result.value, expected, "the loss", result.case)
@@ -191,8 +191,8 @@ def optimizer_steps(student, rng, optimizer, learning_rate, steps):
     """The driver's report on the student's optimizer applying ``steps`` random gradients."""
     weights = network_case(rng, "8x8x1 digits")["weights"]
     gradients = gradient_steps(rng, weights, steps)
-    result = student.drive("make_optimizer", ("make_optimizer",), weights=weights, name=optimizer,
-                           learning_rate=learning_rate, gradients=gradients)
+    result = drive(student, "make_optimizer", weights=weights, name=optimizer, learning_rate=learning_rate,
+                   gradients=gradients)
     report = plain(result.value)
     if not isinstance(report, dict) or report.get("keras_class") is not True:
         got = report.get("type") if isinstance(report, dict) else describe_value(report)
@@ -253,8 +253,8 @@ def check_train_steps(student, rng, optimizer, learning_rate, steps, dtype):
     weights = glorot_weights(rng, image, kernels=int(rng.integers(4, 11)), units=int(rng.integers(16, 65)),
                              classes=classes)
     batches = image_batches(rng, steps, int(rng.integers(8, 33)), image, classes, dtype)
-    result = student.drive("train_step", ("train_step",), weights=weights, optimizer=optimizer,
-                           learning_rate=learning_rate, batches=batches)
+    result = drive(student, "train_step", weights=weights, optimizer=optimizer, learning_rate=learning_rate,
+                   batches=batches)
     with TF1Network(weights, optimizer, learning_rate) as tf1:
         expected_losses, expected_weights = tf1.train(batches), tf1.weights()
     losses = driven(result, "losses", "train_step")
@@ -277,7 +277,7 @@ def test_predict_is_the_argmax_of_the_tf1_logits(student, rng):
     with TF1Network(case["weights"]) as tf1:
         expected = [tf1.forward(x).argmax(axis=1) for x in images]
     for x, labels in zip(images, expected):
-        result = student.drive("predict", ("predict",), weights=case["weights"], x=x)
+        result = drive(student, "predict", weights=case["weights"], x=x)
         if not (isinstance(result.value, np.ndarray) and result.value.dtype.kind in "iu"
                 and result.value.shape == labels.shape):
             raise Failure(say("tf2_migration.not_labels", name="labels", shape=labels.shape,
@@ -303,8 +303,8 @@ def test_accuracy_value(student, rng):
     n = len(predicted)
     for is_right in (rng.random(n) < 0.6, np.ones(n, bool), np.zeros(n, bool)):
         labels = np.where(is_right, predicted, (predicted + rng.integers(1, 10, n)) % 10)
-        result = student.drive("accuracy", ("accuracy",), weights=case["weights"], x=case["x"],
-                               y=one_hot(labels, 10, case["x"].dtype))
+        result = drive(student, "accuracy", weights=case["weights"], x=case["x"],
+                       y=one_hot(labels, 10, case["x"].dtype))
         if not (isinstance(result.value, Scalar) and result.value.type_name in ("float", "float64")):
             raise Failure(say("tf2_migration.not_python_float", name="the accuracy",
                               got=describe_value(result.value), case=result.case))
@@ -343,7 +343,7 @@ def test_fit_trains_the_digits(student, rng, budgets):
     seconds = budgets.seconds["fit"]
     started = time.monotonic()
     try:
-        result = student.drive("fit", ("fit",), timeout=seconds, **inputs)
+        result = drive(student, "fit", timeout=seconds, **inputs)
     except Failure:
         if time.monotonic() - started >= seconds and "fit" in student.stopped:
             raise Failure(say("tf2_migration.over_budget", epochs=TRAINING["epochs"], seconds=seconds,
@@ -376,8 +376,9 @@ def check_fit(student, rng, epochs, validation):
     inputs = {"weights": weights, "optimizer": "sgd", "learning_rate": float(rng.uniform(0.05, 0.2)), "x": x, "y": y,
               "epochs": epochs, "batch_size": batch_size, "seed": int(rng.integers(1000))}
     if validation:
-        inputs["x_val"], inputs["y_val"] = image_batches(rng, 1, int(rng.integers(5, 20)), image, classes, np.float64)[0]
-    result = student.drive("fit", ("fit",), **inputs)
+        (inputs["x_val"], inputs["y_val"]), = image_batches(rng, 1, int(rng.integers(5, 20)), image, classes,
+                                                            np.float64)
+    result = drive(student, "fit", **inputs)
     expected_loss, expected_val = [], []
     with TF1Network(weights, "sgd", inputs["learning_rate"]) as tf1:
         for epoch in range(epochs):
@@ -420,6 +421,25 @@ def check_tf2_only(cells, function: str) -> None:
     found = implemented(cells, function).tf1_uses(function)
     if found:
         raise Failure(say("tf2_migration.uses_tf1", function=function, found="; ".join(found[:3])))
+
+
+# What each function calls in the notebook, directly or through another: once one of them
+# ran past its time limit or crashed, checks that would call it again are skipped.
+CALLS = {
+    "compute_loss": ("forward",),
+    "train_step": ("compute_loss", "forward"),
+    "fit": ("train_step", "compute_loss", "forward"),
+    "predict": ("forward",),
+    "accuracy": ("predict", "forward"),
+}
+
+
+def drive(student, function: str, timeout: float = None, **inputs):
+    """Run the driver's scenario named after ``function``, unless a function it calls is stopped."""
+    stopped = [callee for callee in CALLS.get(function, ()) if callee in student.stopped]
+    if stopped:
+        raise Failure(say("tf2_migration.callee_stopped", function=function, callee=stopped[0]))
+    return student.drive(function, (function,), timeout, **inputs)
 
 
 def driven(result, key: str, function: str):
