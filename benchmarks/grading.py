@@ -16,7 +16,8 @@ import nbformat
 
 from autograder import assignments
 from autograder.mutants import write
-from benchmarks.timing import Row, median_pair, seconds, skipped
+from benchmarks import ENVIRONMENT
+from benchmarks.timing import Row, median_alternating, seconds, skipped
 
 PROJECT = assignments.PROJECT
 STUDENT = "bench"
@@ -66,7 +67,8 @@ def _grade_row(name: str, row: tuple, repeats: int) -> Row:
         ours = [sys.executable, "-m", "autograder", "grade", str(submission), "--assignment", name,
                 "--out", str(out), "--seed", "1"]
         theirs = [sys.executable, "-m", "nbgrader", "autograde", name, "--force"]
-        ours_s, theirs_s = median_pair(lambda: _run(ours), lambda: _run(theirs, cwd=course), repeats, warmup=0)
+        ours_s, theirs_s = median_alternating(lambda: _run(ours), lambda: _run(theirs, cwd=course),
+                                              repeats)
         scores = (_autograder_score(out / "results.json"), _nbgrader_score(course, name))
     result = Row("grade", *row, ours_s=ours_s, theirs_s=theirs_s)
     if any(score != maximum for score, maximum in scores):
@@ -146,7 +148,8 @@ def _conv_submissions() -> list:
 
 def _run(command: list, cwd: Path = None) -> None:
     """Run ``command`` to its end; a failure stops the benchmark with the command's own words."""
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    path = os.pathsep.join([str(Path(sys.executable).parent), ENVIRONMENT.get("PATH", "")])  # nbgrader's kernel
+    env = dict(ENVIRONMENT, PATH=path)
     finished = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if finished.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({finished.returncode}):\n{finished.stderr[-3000:]}")

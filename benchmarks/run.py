@@ -21,7 +21,9 @@ from importlib import metadata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
+import benchmarks  # noqa: E402, F401 (first: it keeps the shell's environment for the grading rows)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter, in this process
 
 from benchmarks import grading, kernels, train_step  # noqa: E402
 from benchmarks.timing import table  # noqa: E402
@@ -43,12 +45,12 @@ def main(argv=None) -> int:
     parser.add_argument("--only", type=_groups, default=list(GROUPS), metavar="ROWS",
                         help=f"comma-separated, among: {', '.join(GROUPS)}")
     parser.add_argument("--repeat", type=int, help="repetitions per measurement (the median is shown)")
-    parser.add_argument("--threads", type=int, help="threads for numpy's BLAS and TensorFlow's ops in this process "
-                        "(default: each library's own, one per core)")
+    parser.add_argument("--threads", type=int, default=_usable_cores(),
+                        help="threads for numpy's BLAS and for TensorFlow's ops in the kernel and train_step rows, "
+                             "the same on both sides (default: one per core)")
     args = parser.parse_args(argv)
     repeats = args.repeat or (3 if args.quick else 7)
-    if args.threads:
-        _limit_threads(args.threads)
+    _set_threads(args.threads, tensorflow=bool(set(args.only) - {"grade", "batch"}))
 
     print(machine())
     print(f"sizes: {kernels.sizes(args.quick)}; {train_step.sizes(args.quick)}")
@@ -75,38 +77,43 @@ def _groups(text: str) -> list:
     return [name for name in GROUPS if name in chosen]
 
 
-def _limit_threads(threads: int) -> None:
-    """The same number of threads on both sides of a kernel row (grading's processes keep their own)."""
-    import tensorflow as tf
+def _set_threads(threads: int, tensorflow: bool) -> None:
+    """The same number of threads on both sides of a kernel row, whatever the environment
+    says (importing the autograder pins numpy to one thread for grading's sake)."""
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(threads)
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    import numpy  # noqa: F401 (loads its BLAS, for threadpoolctl to find)
+
+    threadpool_limits(threads, user_api="blas")
+    if tensorflow:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
 def machine() -> str:
     """The CPU, its cores, the threads, and the versions that decide the timings."""
     from threadpoolctl import threadpool_info
 
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    import numpy  # noqa: F401 (loads its BLAS, so that threadpoolctl sees it)
-
     numpy_blas = [pool for pool in threadpool_info() if "numpy" in pool["filepath"]]
     blas = ", ".join(f"{pool['internal_api']}, {pool['num_threads']} threads" for pool in numpy_blas) or "unknown"
     versions = ", ".join(f"{name} {_version(name)}" for name in ("numpy", "tensorflow", "keras", "nbgrader"))
-    return (f"machine: {_cpu_model()}, {os.cpu_count()} cores ({usable} usable), load average {_load()}\n"
+    return (f"machine: {_cpu_model()}, {os.cpu_count()} cores ({_usable_cores()} usable), load average {_load()}\n"
             f"threads: numpy's BLAS {blas}; TensorFlow {_tensorflow_threads()}\n"
             f"Python {platform.python_version()}, {versions}")
 
 
+def _usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
 def _tensorflow_threads() -> str:
     if "tensorflow" not in sys.modules:
-        return "its default (one per core)"
+        return "not loaded"
     import tensorflow as tf
 
-    intra = tf.config.threading.get_intra_op_parallelism_threads()
-    return f"{intra} threads per op" if intra else "its default (one per core)"
+    return f"{tf.config.threading.get_intra_op_parallelism_threads()} threads per op"
 
 
 def _cpu_model() -> str:

@@ -41,17 +41,27 @@ def skipped(group: str, name: str, ours: str, theirs: str, target: tuple, why: s
     return Row(group, name, ours, theirs, target, note=why)
 
 
-def median_pair(ours, theirs, repeats: int, warmup: int = 1) -> tuple:
-    """Median seconds of ``ours()`` and of ``theirs()``, called alternately.
-
-    Alternating spreads the noise of a shared machine over both sides."""
-    for _ in range(warmup):
-        ours()
-        theirs()
+def median_alternating(ours, theirs, repeats: int) -> tuple:
+    """Median seconds of ``ours()`` and of ``theirs()``, called by turns: for whole
+    processes, whose turns spread the noise of a shared machine over both sides."""
     ours_s, theirs_s = [], []
     for _ in range(repeats):
         ours_s.append(seconds(ours))
         theirs_s.append(seconds(theirs))
+    return statistics.median(ours_s), statistics.median(theirs_s)
+
+
+def median_in_blocks(ours, theirs, repeats: int, rounds: int = 2) -> tuple:
+    """Median seconds of ``ours()`` and of ``theirs()`` in one process: each timed
+    ``repeats`` times in a row, the two blocks taking turns ``rounds`` times.
+
+    An untimed call opens each block: after their work, numpy's BLAS threads and
+    TensorFlow's spin a while, and that must not land in the other side's time."""
+    ours_s, theirs_s = [], []
+    for _ in range(rounds):
+        for function, times in ((ours, ours_s), (theirs, theirs_s)):
+            function()
+            times += [seconds(function) for _ in range(repeats)]
     return statistics.median(ours_s), statistics.median(theirs_s)
 
 

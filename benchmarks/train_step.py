@@ -6,7 +6,7 @@ passes it to ``train_step`` and reads the loss back, as the notebook's ``fit`` d
 """
 import numpy as np
 
-from benchmarks.timing import Row, median_pair
+from benchmarks.timing import Row, median_in_blocks
 
 TARGET = ("<=", 1.0)
 # (name, image shape, classes, batch, steps per timed repetition): the notebook's digits,
@@ -43,7 +43,7 @@ def _row(name, shape, n_classes, batch, steps, repeats) -> Row:
 
         # the first steps trace the tf.function and warm the session; same weights, same losses
         agree = np.allclose(tf2_steps(), tf1_steps(), rtol=1e-3, atol=1e-5)
-        ours_s, theirs_s = median_pair(tf2_steps, tf1_steps, repeats, warmup=0)
+        ours_s, theirs_s = median_in_blocks(tf2_steps, tf1_steps, repeats)
     note = "" if agree else f"train_step {name}: THE LOSSES DIFFER between TF2 and TF1"
     return Row("train_step", f"train_step {name}", "tf2 train_step", "tf1 sess.run", TARGET,
                ours_s=ours_s / steps, theirs_s=theirs_s / steps, note=note)

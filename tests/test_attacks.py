@@ -178,6 +178,7 @@ def test_attack_earns_nothing_and_leaves_no_trace(name, tmp_path, calibrated):
     out = tmp_path / "out"
     out.mkdir()
     (out / "canary").write_text("judge's file")
+    markers_before = _marker_files()
     started = time.monotonic()
     results = grade_notebook(_attack_notebook(ATTACKS[name], out), "conv", tmp_path / "submission",
                              budgets=calibrated("conv"))
@@ -190,7 +191,7 @@ def test_attack_earns_nothing_and_leaves_no_trace(name, tmp_path, calibrated):
     time.sleep(0.2)
     assert not _leftovers(), f"{name} left processes behind"
     assert (out / "canary").read_text() == "judge's file"
-    assert not _marker_files()
+    assert _marker_files() == markers_before
     assert not [p for p in (ROOT / "results.json", ROOT / "feedback.html", Path.home() / "results.json") if p.exists()]
 
 
