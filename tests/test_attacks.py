@@ -68,7 +68,9 @@ except Exception:
     "search_disk": f'''
 import os
 found = []
-for top in ["/", {str(ROOT)!r}, "/tmp", "/var/tmp", os.path.expanduser("~")]:
+# What the sandbox promises to hide: this checkout, the shared temporary folders and
+# home. (Other copies of the course elsewhere on a machine are not known to it.)
+for top in [{str(ROOT)!r}, {str(ROOT.parent)!r}, "/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~"), "/root"]:
     seen = 0
     for folder, subfolders, files in os.walk(top):
         subfolders[:] = [s for s in subfolders if s not in ("proc", "sys", "dev", ".venv", "usr", "lib", "lib64")]
