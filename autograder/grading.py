@@ -74,7 +74,6 @@ def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "c
                  "-p", "no:cacheprovider", "-q"],
                 plugins=[plugin],
             )
-        output = student.runner.output() if getattr(student, "runner", None) else ""
     finally:
         student.close()
     checks = sorted(plugin.results.values(), key=lambda check: check.order)
@@ -86,7 +85,6 @@ def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "c
         "device": device,
         "budgets": budgets or {},
         "seconds": time.monotonic() - started,
-        "student_output": output,
     }
 
 

@@ -51,19 +51,14 @@ def to_gradescope(graded: dict, assignment: str) -> dict:
 
 
 def write_json_atomically(path: Path, data) -> None:
-    """Write ``data`` so that a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w") as file:
-        json.dump(data, file, indent=2, default=float)
-    os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide results from the course's other users
-    os.replace(temporary, path)
+    write_text_atomically(path, json.dumps(data, indent=2, default=float))
 
 
 def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` so that a reader sees the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)
-    os.chmod(temporary, 0o644)
+    os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide results from the course's other users
     os.replace(temporary, path)

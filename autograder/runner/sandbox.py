@@ -35,13 +35,6 @@ class Sandbox:
     workdir: Path
     isolation: list  # what the OS provided: keys of ISOLATION
 
-    def output_log(self, limit: int = 4000) -> str:
-        try:
-            with open(self.workdir / "output.log", "rb") as log:
-                return log.read(limit).decode(errors="replace")
-        except OSError:
-            return ""
-
     def stop(self) -> None:
         """Kill the worker and every process it started, then remove its folder."""
         _kill_tree(self.process)

@@ -117,9 +117,6 @@ class Runner:
             return Outcome("raised", error=error, args_after=reply.get("args_after"), seconds=seconds)
         return Outcome(reply["event"], value=reply.get("value"), args_after=reply.get("args_after"), seconds=seconds)
 
-    def output(self) -> str:
-        return self.box.output_log()
-
     def close(self) -> None:
         if self.alive:
             self.alive = False
