@@ -13,6 +13,7 @@ class Limits:
     memory_mb: int = 2048  # RLIMIT_AS of the runner
     cpu_seconds: int = 600  # RLIMIT_CPU of the runner
     file_size_mb: int = 64  # RLIMIT_FSIZE: largest file the runner may write
+    folder_mb: int = 256  # all the runner may write in its working folder (a tmpfs, where namespaces exist)
     open_files: int = 256  # RLIMIT_NOFILE
     processes: int = 256  # RLIMIT_NPROC, applied when not root
     notebook_bytes: int = 20 * 2**20  # larger submissions are refused unread

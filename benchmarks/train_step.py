@@ -3,10 +3,14 @@
 Both start from the same weights and take Adam steps on the same numpy batch: the TF1
 program feeds it through ``feed_dict`` and ``sess.run([train_op, cost])``, the TF2 one
 passes it to ``train_step`` and reads the loss back, as the notebook's ``fit`` does.
+
+Each row's note gives the fixed cost of one call on each side, measured on a function
+that does no work: a ``tf.function`` taking the same arguments as ``train_step``, and a
+``sess.run`` of a constant. On a network as small as the digits' it is most of a step.
 """
 import numpy as np
 
-from benchmarks.timing import Row, median_in_blocks
+from benchmarks.timing import Row, format_seconds, median_in_blocks
 
 TARGET = ("<=", 1.0)
 # (name, image shape, classes, batch, steps per timed repetition): the notebook's digits,
@@ -44,6 +48,32 @@ def _row(name, shape, n_classes, batch, steps, repeats) -> Row:
         # the first steps trace the tf.function and warm the session; same weights, same losses
         agree = np.allclose(tf2_steps(), tf1_steps(), rtol=1e-3, atol=1e-5)
         ours_s, theirs_s = median_in_blocks(tf2_steps, tf1_steps, repeats)
-    note = "" if agree else f"train_step {name}: THE LOSSES DIFFER between TF2 and TF1"
+        tf2_call, tf1_call = _call_costs(params, optimizer, x, y, tf1, steps, repeats)
+    note = (f"train_step {name}: one call that does no work takes {format_seconds(tf2_call)} as a tf.function "
+            f"with train_step's arguments, {format_seconds(tf1_call)} as a sess.run")
+    if not agree:
+        note = f"train_step {name}: THE LOSSES DIFFER between TF2 and TF1; " + note
     return Row("train_step", f"train_step {name}", "tf2 train_step", "tf1 sess.run", TARGET,
                ours_s=ours_s / steps, theirs_s=theirs_s / steps, note=note)
+
+
+def _call_costs(params, optimizer, x, y, tf1, steps: int, repeats: int) -> tuple:
+    """Seconds of one call to a tf.function that returns a constant, given train_step's
+    arguments, and of one sess.run of a constant in the TF1 program's session."""
+    import tensorflow as tf
+
+    @tf.function
+    def no_work(params, optimizer, x, y):
+        return tf.constant(0.0)
+
+    with tf1.graph.as_default():
+        constant = tf.constant(0.0)
+
+    def tf2_calls():
+        return [float(no_work(params, optimizer, x, y)) for _ in range(steps)]
+
+    def tf1_calls():
+        return [float(tf1.sess.run(constant)) for _ in range(steps)]
+
+    tf2_s, tf1_s = median_in_blocks(tf2_calls, tf1_calls, repeats)
+    return tf2_s / steps, tf1_s / steps

@@ -286,6 +286,27 @@ def limits():
     assert core == 0
 
 
+@pytest.mark.skipif(not sandbox.namespaces_available(), reason="the working folder is a tmpfs only in a mount namespace")
+def test_all_the_student_writes_is_bounded(runner_with):
+    """Files each under the file-size limit, written until the disk says no: the total
+    stops at the working folder's size, not at the grading machine's disk."""
+    student = runner_with(f'''
+def fill():
+    chunk, megabytes = b"x" * 2**20, 0
+    try:
+        for n in range(100000):
+            with open("{MARKER}-%d" % n, "wb", buffering=0) as file:
+                for _ in range(16):
+                    file.write(chunk)
+                    megabytes += 1
+    except OSError:
+        pass
+    return megabytes
+''')
+    megabytes = int(student.call("fill", timeout=60).value.value)
+    assert DEFAULT_LIMITS.folder_mb - 16 <= megabytes <= DEFAULT_LIMITS.folder_mb
+
+
 def test_wrong_answers_that_are_not_attacks(tmp_path, calibrated):
     """NaN and inf, object arrays, lists, huge outputs and 0-d arrays: each a clear failure."""
     code = '''

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 from notebooks import is_demo, is_visible_test, solution_namespace, source_notebook
 
+from autograder.assignments.tf2_migration import ASSIGNMENT, TRAINING
 from autograder.assignments.tf2_migration.tf1_reference import TF1Network
 from solutions import tf2_migration as ref
 
@@ -292,14 +293,29 @@ def test_digits_loader(notebook, digits):
     np.testing.assert_array_equal(counts, np.bincount(load_digits().target))
 
 
-def test_training_on_digits_reaches_90_percent(digits):
+def test_training_on_digits_reaches_the_hidden_tests_accuracy(digits):
     x_train, y_train, x_val, y_val, x_test, y_test = digits
     params = ref.init_params((8, 8, 1), 10, seed=0)
-    history = ref.fit(params, ref.make_optimizer("adam", 0.01, params), x_train, y_train,
-                      epochs=6, batch_size=32, x_val=x_val, y_val=y_val, seed=0)
+    history = ref.fit(params, ref.make_optimizer("adam", TRAINING["learning_rate"], params), x_train, y_train,
+                      epochs=TRAINING["epochs"], batch_size=TRAINING["batch_size"], x_val=x_val, y_val=y_val, seed=0)
     assert history["loss"][-1] < history["loss"][0] and history["val_loss"][-1] < history["val_loss"][0]
-    assert ref.accuracy(params, x_val, y_val) >= 0.90
-    assert ref.accuracy(params, x_test, y_test) >= 0.90
+    assert ref.accuracy(params, x_val, y_val) >= TRAINING["accuracy"]
+    assert ref.accuracy(params, x_test, y_test) >= TRAINING["accuracy"]
+
+
+def test_notebook_states_the_hidden_training_test():
+    """The numbers the hidden fit test uses are the ones the student reads and runs."""
+    cells = source_notebook("tf2_migration").cells
+    text = " ".join(" ".join(cell.source.split()) for cell in cells if cell.cell_type == "markdown")
+    visible_tests = " ".join(cell.source for cell in cells if is_visible_test(cell))
+    epochs, lr, batch, accuracy = (TRAINING[key] for key in ("epochs", "learning_rate", "batch_size", "accuracy"))
+    seconds = ASSIGNMENT.budgets["fit"].seconds
+    assert seconds["cpu"] == seconds["gpu"], "the notebook states one budget for CPU and GPU"
+    assert (f"{epochs} epochs of Adam (learning rate {lr:g}, batches of {batch})" in text
+            and f"at least {accuracy:.0%}" in text and f"within {seconds['cpu']:g} seconds" in text)
+    for call in (f'make_optimizer("adam", {lr:g}, params)', f"epochs={epochs}, batch_size={batch}",
+                 f"held_out >= {accuracy:g}", f"seconds < {seconds['cpu']:g}"):
+        assert call in visible_tests, call
 
 
 # --------------------------------------------------------------------------- the notebook

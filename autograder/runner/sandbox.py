@@ -3,9 +3,10 @@
 The sandbox: a fresh working folder holding only the worker, its wire module and
 the student's notebook code; an environment reduced to an allow-list; resource
 limits (address space, CPU, file size, open files, core dumps, processes); and,
-where the OS allows it, new PID and network namespaces (``unshare``), so that no
-network is reachable and killing the namespace's first process ends every process
-the student started. When the judge runs as root, the worker drops to ``nobody``.
+where the OS allows it, new PID, network and mount namespaces (``unshare``), so that no
+network is reachable, killing the namespace's first process ends every process the
+student started, and the working folder is a memory file system of bounded size. When
+the judge runs as root, the worker drops to ``nobody``.
 """
 import functools
 import os
@@ -59,7 +60,8 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
         isolation.append("user")
     if namespaces_available():
         to_hide = sorted({*_project_paths(), *_shared_writable_paths(), *(str(Path(p).resolve()) for p in hidden)})
-        command = _setup_command(workdir, to_hide, command)
+        owner = (user.pw_uid, user.pw_gid) if user else (0, 0)
+        command = _setup_command(workdir, to_hide, command, limits.folder_mb, owner)
         isolation += ["network", "processes", "hidden"]
     env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
     env.update(RUNNER_ENVIRONMENT, HOME=str(workdir), MPLCONFIGDIR=_matplotlib_cache() or str(workdir),
@@ -80,12 +82,15 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
 # Inside the new namespaces, as (namespace) root: loopback up; hold a handle on each
 # folder to keep (the working folder, this Python's homes); hide the given paths under
 # empty mounts; bring back each kept folder that a hidden parent covered (a project
-# cloned under /tmp keeps its .venv); then run the rest of the command line as a child,
-# so the shell stays the namespace's first process and the worker an ordinary one.
-# Arguments: NKEEP KEEP... NHIDE HIDE... COMMAND...; the first KEEP is the working folder
-# (at most seven: the handles are descriptors 3 to 9, all that sh can name).
+# cloned under /tmp keeps its .venv); put the working folder's files on a tmpfs of
+# FOLDER_KB owned by UID:GID, so that all the student writes is bounded; then run the
+# rest of the command line as a child, so the shell stays the namespace's first process
+# and the worker an ordinary one.
+# Arguments: FOLDER_KB UID GID NKEEP KEEP... NHIDE HIDE... COMMAND...; the first KEEP is
+# the working folder (at most seven: the handles are descriptors 3 to 9, all sh can name).
 _SETUP_SCRIPT = """
 ip link set lo up 2>/dev/null
+folder_kb=$1; uid=$2; gid=$3; shift 3
 nkeep=$1; shift; i=0
 while [ $i -lt "$nkeep" ]; do
   eval "keep_$i=\\$1; exec $((3 + i))<\\"\\$1\\"" || exit 97
@@ -104,17 +109,23 @@ while [ $i -lt "$nkeep" ]; do
   if [ ! "$path" -ef "/proc/self/fd/$fd" ]; then
     (umask 022; mkdir -p "$path") && mount --no-canonicalize --bind "/proc/self/fd/$fd" "$path" || exit 97
   fi
-  eval "exec $fd<&-"; i=$((i + 1))
+  i=$((i + 1))
+done
+mount -t tmpfs -o "size=${folder_kb}k,mode=0700,uid=$uid,gid=$gid" tmpfs "$keep_0" || exit 97
+cp -Rp /proc/self/fd/3/. "$keep_0" || exit 97
+i=0
+while [ $i -lt "$nkeep" ]; do
+  eval "exec $((3 + i))<&-"; i=$((i + 1))
 done
 cd "$keep_0" || exit 97
 "$@"
 """
 
 
-def _setup_command(workdir: Path, hidden: list, command: list) -> list:
+def _setup_command(workdir: Path, hidden: list, command: list, folder_mb: int, owner: tuple) -> list:
     keep = [str(workdir), *dict.fromkeys(str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix))]
-    return [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", str(len(keep)), *keep, str(len(hidden)), *hidden,
-            *command]
+    return [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", str(folder_mb * 1024), *map(str, owner),
+            str(len(keep)), *keep, str(len(hidden)), *hidden, *command]
 
 
 def _project_paths() -> list:
@@ -143,7 +154,7 @@ def namespaces_available() -> bool:
         return False
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "worker.py").touch()
-        command = _setup_command(Path(folder), _shared_writable_paths()[:1], ["test", "-e", "worker.py"])
+        command = _setup_command(Path(folder), _shared_writable_paths()[:1], ["test", "-e", "worker.py"], 1, (0, 0))
         try:
             probe = subprocess.run(command, capture_output=True, timeout=10, cwd=folder)
         except (OSError, subprocess.SubprocessError):

@@ -35,6 +35,11 @@ MUTANTS = [
         why="np.where evaluates both branches on the whole array: right values, but warnings",
     ),
     Mutant(
+        "sigmoid_naive_with_numpy_silenced", "sigmoid",
+        old=_STABLE_SIGMOID, new='    return 1 / (1 + np.exp(-z))\n\n\nnp.seterr(over="ignore")  # hides the overflow\n',
+        why="the naive formula, its warning switched off for the whole notebook with np.seterr",
+    ),
+    Mutant(
         "sigmoid_clips_in_place", "sigmoid",
         old=_STABLE_SIGMOID, new="    z[z < -80] = -80\n    return 1 / (1 + np.exp(-z))\n",
         why="avoids the overflow by clipping the caller's array in place",

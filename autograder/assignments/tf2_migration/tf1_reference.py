@@ -29,6 +29,8 @@ class TF1Network:
     """
 
     def __init__(self, weights, optimizer="sgd", learning_rate=0.01):
+        if optimizer not in ("sgd", "adam"):
+            raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
         conv_w = np.asarray(weights["conv_w"], np.float32)
         n_classes = np.shape(weights["w2"])[1]
         self.graph = tf.Graph()
@@ -48,15 +50,19 @@ class TF1Network:
             self.cost = tf.reduce_mean(
                 v1.nn.softmax_cross_entropy_with_logits_v2(labels=self.y, logits=self.logits))
 
-            if optimizer == "sgd":
-                opt = v1.train.GradientDescentOptimizer(learning_rate)
-            elif optimizer == "adam":
-                opt = v1.train.AdamOptimizer(learning_rate, epsilon=1e-8)
-            else:
-                raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-            self.train_op = opt.minimize(self.cost)
             self.sess = v1.Session(graph=self.graph)
             self.sess.run(v1.global_variables_initializer())
+        self.optimizer, self.learning_rate = optimizer, learning_rate
+        self.train_op = None  # built on the first train(): most checks never train
+
+    def _build_train_op(self):
+        with self.graph.as_default():
+            if self.optimizer == "sgd":
+                opt = v1.train.GradientDescentOptimizer(self.learning_rate)
+            else:
+                opt = v1.train.AdamOptimizer(self.learning_rate, epsilon=1e-8)
+            self.train_op = opt.minimize(self.cost)
+            self.sess.run(v1.variables_initializer(opt.variables()))
 
     def forward(self, x):
         """Logits (N, n) of images x (N, H, W, C)."""
@@ -68,6 +74,8 @@ class TF1Network:
 
     def train(self, batches):
         """One optimizer step per (x, y) batch; returns each step's cost (before its update)."""
+        if self.train_op is None:
+            self._build_train_op()
         losses = []
         for x, y in batches:
             _, cost = self.sess.run([self.train_op, self.cost], feed_dict={self.x: x, self.y: y})
