@@ -96,8 +96,11 @@ def run() -> None:
     if "tensorflow" in sys.modules:
         # TensorFlow's teardown at interpreter exit takes over a second and undoes nothing
         # that matters: every result is written and closed by now
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except OSError:  # a reader that went away (| head) misses nothing it wanted
+                pass
         os._exit(code)
     sys.exit(code)
 

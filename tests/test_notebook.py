@@ -1,6 +1,7 @@
 """Reading submissions: broken files, edited locked cells, deleted and renamed cells."""
 import copy
 import json
+import os
 import subprocess
 import sys
 
@@ -167,3 +168,19 @@ def _hidden_points(assignment, plugin_class) -> dict:
     for check in plugin.results.values():
         points[check.function] = points.get(check.function, 0) + check.max_score
     return points
+
+
+def test_command_ends_with_everything_written_after_loading_tensorflow(tmp_path):
+    """The command skips TensorFlow's teardown at exit; its printed line, results.json and
+    feedback.html are all there, and the exit status is 0."""
+    released = assignments.load("tf2_migration").released_notebook
+    out = tmp_path / "out"
+    buffered = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}  # as a cron job runs it
+    finished = subprocess.run([sys.executable, "-m", "autograder", "grade", str(released),
+                               "--assignment", "tf2_migration", "--out", str(out)], capture_output=True, text=True,
+                              env=buffered)
+    assert finished.returncode == 0, finished.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["score"] == 0 and results["max_score"] > 0
+    assert f"0 / {results['max_score']:g}" in finished.stdout
+    assert "</html>" in (out / "feedback.html").read_text()
