@@ -63,6 +63,7 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
         owner = (user.pw_uid, user.pw_gid) if user else (0, 0)
         command = _setup_command(workdir, to_hide, command, limits.folder_mb, owner)
         isolation += ["network", "processes", "hidden"]
+    command, enter_limits = _with_limits(limits, command)
     env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
     env.update(RUNNER_ENVIRONMENT, HOME=str(workdir), MPLCONFIGDIR=_matplotlib_cache() or str(workdir),
                TMPDIR=str(workdir))
@@ -74,7 +75,8 @@ def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
         cwd=workdir,
         env=env,
         start_new_session=True,
-        preexec_fn=functools.partial(_enter_limits, limits),
+        umask=0o077,
+        preexec_fn=enter_limits,
     )
     return Sandbox(process, workdir, isolation)
 
@@ -200,16 +202,37 @@ def _unprivileged_user():
         return None
 
 
-def _enter_limits(limits: Limits) -> None:
-    """In the child, before exec: the resource limits, inherited by all it starts."""
+def _rlimits(limits: Limits) -> dict:
+    """{resource: (soft, hard)}, inherited by all the worker starts."""
     megabyte = 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * megabyte,) * 2)
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * megabyte,) * 2)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes,) * 2)  # counts once not root
-    os.umask(0o077)
+    return {
+        resource.RLIMIT_AS: (limits.memory_mb * megabyte,) * 2,
+        resource.RLIMIT_CPU: (limits.cpu_seconds, limits.cpu_seconds + 5),
+        resource.RLIMIT_FSIZE: (limits.file_size_mb * megabyte,) * 2,
+        resource.RLIMIT_NOFILE: (limits.open_files,) * 2,
+        resource.RLIMIT_CORE: (0, 0),
+        resource.RLIMIT_NPROC: (limits.processes,) * 2,  # counts once not root
+    }
+
+
+_PRLIMIT_OPTIONS = {resource.RLIMIT_AS: "--as", resource.RLIMIT_CPU: "--cpu", resource.RLIMIT_FSIZE: "--fsize",
+                    resource.RLIMIT_NOFILE: "--nofile", resource.RLIMIT_CORE: "--core", resource.RLIMIT_NPROC: "--nproc"}
+
+
+def _with_limits(limits: Limits, command: list) -> tuple:
+    """The command under ``prlimit``, or, without it, a function that sets the limits in
+    the child before exec (Python calls that unsafe while the judge has threads running,
+    as it does when it calibrates, so it is only the fallback)."""
+    rlimits = _rlimits(limits)
+    if shutil.which("prlimit"):
+        options = [f"{_PRLIMIT_OPTIONS[kind]}={soft}:{hard}" for kind, (soft, hard) in rlimits.items()]
+        return ["prlimit", *options, "--", *command], None
+    return command, functools.partial(_enter_limits, rlimits)
+
+
+def _enter_limits(rlimits: dict) -> None:
+    for kind, values in rlimits.items():
+        resource.setrlimit(kind, values)
 
 
 def _kill_tree(process: subprocess.Popen) -> None:
