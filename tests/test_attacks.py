@@ -289,12 +289,14 @@ def limits():
 @pytest.mark.skipif(not sandbox.namespaces_available(), reason="the working folder is a tmpfs only in a mount namespace")
 def test_all_the_student_writes_is_bounded(runner_with):
     """Files each under the file-size limit, written until the disk says no: the total
-    stops at the working folder's size, not at the grading machine's disk."""
+    stops at the working folder's size, not at the grading machine's disk. (Four files
+    more than would fit are tried, so that a missing bound fails here without filling
+    the disk.)"""
     student = runner_with(f'''
 def fill():
     chunk, megabytes = b"x" * 2**20, 0
     try:
-        for n in range(100000):
+        for n in range({DEFAULT_LIMITS.folder_mb // 16 + 4}):
             with open("{MARKER}-%d" % n, "wb", buffering=0) as file:
                 for _ in range(16):
                     file.write(chunk)

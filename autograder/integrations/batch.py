@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -224,18 +225,21 @@ def _grade(submission: Submission, out: Path, settings: Settings, calibration: P
     command += [option for path in settings.hide for option in ("--hide", str(path))]
     command += [option for limit in settings.limits for option in ("--limit", limit)]
     started = time.monotonic()
-    process = children.start(command)
-    if process is None:
-        return
-    try:
-        _, stderr = process.communicate(timeout=settings.timeout)
-        problem = _problem(process.returncode, folder)
-    except subprocess.TimeoutExpired:
-        kill_tree(process)
-        _, stderr = process.communicate()
-        problem = say("course.stopped_after", seconds=settings.timeout)
-    finally:
-        children.finished(process)
+    # the judge's temporary files (its sandboxes' folders) go where they are removed even
+    # when the judge is killed
+    with tempfile.TemporaryDirectory(prefix="autograder-judge-", ignore_cleanup_errors=True) as scratch:
+        process = children.start(command, scratch)
+        if process is None:
+            return
+        try:
+            _, stderr = process.communicate(timeout=settings.timeout)
+            problem = _problem(process.returncode, folder)
+        except subprocess.TimeoutExpired:
+            kill_tree(process)
+            _, stderr = process.communicate()
+            problem = say("course.stopped_after", seconds=settings.timeout)
+        finally:
+            children.finished(process)
     if problem and not children.stopping:
         detail = stderr.decode(errors="replace").strip()[-2000:]
         data = failure_result(submission.assignment, "\n".join(filter(None, [problem, detail])),
@@ -271,12 +275,13 @@ class _Children:
         self._running = set()
         self._lock = threading.Lock()
 
-    def start(self, command: list):
+    def start(self, command: list, scratch: str):
         with self._lock:
             if self.stopping:
                 return None
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE, env=self.environment, start_new_session=True)
+                                       stderr=subprocess.PIPE, env={**self.environment, "TMPDIR": scratch},
+                                       start_new_session=True)
             self._running.add(process)
             return process
 
