@@ -50,6 +50,7 @@ def parser() -> argparse.ArgumentParser:
                            "(default: the folder above the submissions)")
     grade.add_argument("--calibration", type=Path, help=argparse.SUPPRESS)  # set by a batch
     grade.add_argument("--hide", type=Path, action="append", default=[], help=argparse.SUPPRESS)
+    grade.add_argument("--within", type=Path, help=argparse.SUPPRESS)  # set by a batch: the submissions' root
 
     merge = commands.add_parser("merge", help="merge the graded folders of several shards into one")
     merge.add_argument("folders", type=Path, nargs="+")
@@ -116,8 +117,8 @@ def _grade(args, cli) -> int:
         cli.error(f"{args.path} does not exist")
     if not args.assignment:
         cli.error("grading one notebook needs --assignment")
-    _grade_one(args, limits)
-    return 0
+    data = _grade_one(args, limits)
+    return batch.NOT_GRADED if data["extra_data"].get("autograder_failed") else 0
 
 
 def _grade_one(args, limits: dict) -> dict:
@@ -128,15 +129,19 @@ def _grade_one(args, limits: dict) -> dict:
     device = batch.device_for(args.device, assignment)
     budgets = json.loads(args.calibration.read_text()) if args.calibration else None
     graded = grade(args.path, assignment, seed=args.seed, device=device, budgets=budgets,
-                   hidden=[args.out.resolve(), *args.hide])
-    data = results.to_gradescope(graded, assignment.name)
+                   hidden=[args.out.resolve(), *args.hide], within=args.within)
+    if graded.get("not_graded"):
+        data = batch.failure_result(assignment.name, graded["not_graded"], graded["seconds"], graded["seed"])
+        print(say("course.not_graded_line", path=args.path, reason=graded["not_graded"]), file=sys.stderr)
+    else:
+        data = results.to_gradescope(graded, assignment.name)
     try:
         data["extra_data"]["notebook_sha256"] = batch.digest(args.path)  # a rerun regrades a changed file
     except OSError:
         pass
     results.write_json_atomically(args.out / "results.json", data)
     results.write_text_atomically(args.out / "feedback.html", feedback.render(data, assignment.name))
-    if not args.calibration:
+    if not args.calibration and not graded.get("not_graded"):
         print(f"{args.path}: {data['score']:g} / {data['max_score']:g}  (seed {data['extra_data']['seed']})")
     return data
 
@@ -157,13 +162,14 @@ def _grade_tree(args, cli) -> int:
         timeout=args.timeout,
         limits=tuple(args.limit),
         hide=(args.path.resolve(), args.out.resolve()),
+        within=args.path.resolve(),
     )
     batch.grade_all(submissions, args.out, settings, jobs=args.jobs, force=args.force)
-    _write_tables(args.out)
+    table = _write_tables(args.out)
     if args.gradebook is not None:
         course = Path(args.gradebook) if args.gradebook else args.path.resolve().parent
         _print_lines(_write_gradebook(args.out, course))
-    return 0
+    return 1 if any(row["status"] == "failed" for row in table) else 0
 
 
 def _merge(args, cli) -> int:
@@ -210,7 +216,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _write_tables(out: Path) -> None:
+def _write_tables(out: Path) -> list:
     """``grades.csv`` and ``summary.html`` for everything graded under ``out``, and the table."""
     from autograder.integrations import grades, summary
     from autograder.report.results import write_text_atomically
@@ -221,6 +227,7 @@ def _write_tables(out: Path) -> None:
     write_text_atomically(out / "summary.html", summary.render(graded))
     grades.print_table(table)
     print(say("course.wrote", grades=out / "grades.csv", summary=out / "summary.html"))
+    return table
 
 
 def _write_gradebook(out: Path, course: Path) -> list:

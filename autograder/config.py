@@ -24,6 +24,10 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+# Grading as root, each live sandbox runs as a uid of its own from this pool: ids that no
+# account uses (far above the ranges of accounts and of user-namespace sub-ids).
+SANDBOX_UIDS = range(2_100_000_000, 2_100_004_096)
+
 # Environment variables the runner may see; everything else (tokens, secrets) is dropped.
 ENVIRONMENT_ALLOW_LIST = ("PATH", "LANG", "LC_ALL", "TZ")
 RUNNER_ENVIRONMENT = {

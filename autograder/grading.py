@@ -20,10 +20,10 @@ from autograder import notebook
 from autograder.assignments import Assignment
 from autograder.judge import budgets as budget_calibration
 from autograder.judge.plugin import GradingPlugin
-from autograder.judge.student import Failure, Student
+from autograder.judge.student import Failure, Student, not_allowed
 from autograder.messages import say
 from autograder.runner.sandbox import ISOLATION
-from autograder.runner.session import LoadReport, Outcome
+from autograder.runner.session import LoadReport, Outcome, SandboxUnavailable
 
 PYTEST_INI = Path(__file__).parent / "judge" / "pytest.ini"
 
@@ -48,29 +48,37 @@ class _Unavailable:
 
 
 def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "cpu", budgets: dict = None,
-          hidden=()) -> dict:
-    """The Gradescope-style result of grading the notebook at ``path``."""
+          hidden=(), within: Path = None) -> dict:
+    """The Gradescope-style result of grading the notebook at ``path`` (which must be a
+    plain file inside ``within``, by default its own folder).
+
+    ``budgets``: measured already (a batch measures them once); otherwise they are
+    measured here, before the student's code starts. When the grader itself fails (no
+    sandbox, no calibration), the result has ``not_graded`` set to the reason, for the
+    instructor: it is never the student's zero."""
     started = time.monotonic()
     seed = secrets.randbelow(2**31) if seed is None else seed
     notes, problem = [], ""
     try:
-        submitted = notebook.read(Path(path), assignment.limits.notebook_bytes)
+        if budgets is None:
+            budgets = budget_calibration.calibrate(assignment, device)
+        submitted = notebook.read(Path(path), assignment.limits.notebook_bytes, within)
         released = nbformat.read(assignment.released_notebook, as_version=4)
         program = notebook.program(submitted, released, assignment.functions)
         notes = program.notes
-        # the notebook runs in its own process: calibrate, and load what the hidden tests
-        # need (TensorFlow takes seconds), while it does
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            calibration = pool.submit(budget_calibration.calibrate, assignment, device) if budgets is None else None
+        # the notebook runs in its own process: load what the hidden tests need
+        # (TensorFlow takes seconds) while it does
+        with ThreadPoolExecutor(max_workers=1) as pool:
             test_imports = pool.submit(_import_what_the_tests_import, assignment)
-            student = Student(program.cells, assignment.limits, hidden, assignment.driver)
-            budgets = calibration.result() if calibration else budgets
+            student = Student(program.cells, assignment.limits, hidden, assignment.driver, assignment.imports)
             test_imports.result()
     except notebook.NotebookProblem as error:
         problem = str(error)
         student = _Unavailable(assignment.limits)
+    except (SandboxUnavailable, budget_calibration.CalibrationFailed) as error:
+        return _not_graded(str(error), seed, device, budgets, started)
     try:
-        time_budgets = budget_calibration.TimeBudgets(assignment, budgets or {}, device)
+        time_budgets = budget_calibration.TimeBudgets(assignment, budgets or {}, device, seed)
         plugin = GradingPlugin(student, seed, time_budgets, cells=program.cells if not problem else [])
         log = io.StringIO()
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
@@ -82,6 +90,8 @@ def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "c
             )
     finally:
         student.close()
+    if getattr(student, "grader_failure", ""):
+        return _not_graded(student.grader_failure, seed, device, budgets, started)
     checks = sorted(plugin.results.values(), key=lambda check: check.order)
     notebook_check = _notebook_check(student.first_load, problem, notes, student.isolation, assignment)
     return {
@@ -92,6 +102,11 @@ def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "c
         "budgets": budgets or {},
         "seconds": time.monotonic() - started,
     }
+
+
+def _not_graded(reason: str, seed: int, device: str, budgets, started: float) -> dict:
+    return {"checks": [], "notebook": "", "seed": seed, "device": device, "budgets": budgets or {},
+            "seconds": time.monotonic() - started, "not_graded": reason}
 
 
 def _import_what_the_tests_import(assignment: Assignment) -> None:
@@ -122,7 +137,7 @@ def _notebook_check(load: LoadReport, problem: str, notes: list, isolation: list
         lines.append(say(f"notebook.{load.problem}", seconds=seconds, cell=load.last_cell or "its first cell"))
     elif load.errors:
         lines.append(say("notebook.cell_errors"))
-        lines += [say("notebook.cell_error", **error) for error in load.errors]
+        lines += [_cell_error(error, assignment) for error in load.errors]
     else:
         lines.append(say("notebook.ran"))
     lines += notes
@@ -132,6 +147,13 @@ def _notebook_check(load: LoadReport, problem: str, notes: list, isolation: list
     if missing:
         lines.append(say("notebook.no_isolation", features="; ".join(say(f"sandbox.{key}") for key in missing)))
     return "\n".join(lines)
+
+
+def _cell_error(error: dict, assignment) -> str:
+    allowed = not_allowed(error, assignment.imports)
+    if allowed:
+        return say("notebook.import_not_allowed", cell=error["cell"], **allowed)
+    return say("notebook.cell_error", **{key: error[key] for key in ("cell", "type", "message")})
 
 
 def available_device() -> str:

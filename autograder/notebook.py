@@ -6,14 +6,23 @@ checksums tell which were changed); deleted cells are put back; cells the studen
 added stay where they were. Visible test cells and cells tagged ``demo`` are not run.
 """
 import ast
+import errno
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from autograder.messages import say
+
+
+CELL_TYPES = ("code", "markdown", "raw")
+# nbgrader's flags and their types; a flag of another type counts as absent
+FLAG_TYPES = {"grade_id": str, "grade": bool, "solution": bool, "locked": bool, "points": (int, float),
+              "checksum": str}
 
 
 class NotebookProblem(Exception):
@@ -26,32 +35,102 @@ class Program:
     notes: list = field(default_factory=list)  # sentences for the notebook check
 
 
-def read(path: Path, max_bytes: int) -> nbformat.NotebookNode:
-    """The notebook at ``path``, or :class:`NotebookProblem` saying why not."""
+def read(path: Path, max_bytes: int, within: Path = None) -> nbformat.NotebookNode:
+    """The notebook at ``path``, or :class:`NotebookProblem` saying why not.
+
+    ``path`` must be a plain file whose real location lies inside the folder ``within``
+    (by default its own folder as given): a link would hand in any file the grader can read,
+    the course's solutions included."""
+    path = Path(path)
+    data = _read_plain_file(path, max_bytes, path.parent if within is None else Path(within))
     try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise NotebookProblem(say("notebook.unreadable", reason=error.strerror or str(error))) from None
-    if size > max_bytes:
-        raise NotebookProblem(say("notebook.too_large", size_mb=size / 2**20, limit_mb=max_bytes / 2**20))
-    try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
         raw = json.loads(text)
         if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
             raise ValueError("there is no list of cells")
         notebook = nbformat.reads(text, as_version=4)
+        cells = notebook.cells
     except Exception as error:  # noqa: BLE001 (whatever the parser or nbformat's validator says: unreadable)
         raise NotebookProblem(say("notebook.unreadable", reason=_first_line(error))) from None
-    for cell in notebook.cells:
-        if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            raise NotebookProblem(say("notebook.unreadable", reason="a cell has no valid type or source"))
+    for cell in cells:
+        _check_cell(cell)
     return notebook
+
+
+def _read_plain_file(path: Path, max_bytes: int, within: Path) -> bytes:
+    """The bytes of ``path``, through one descriptor: opened without following a link and
+    without waiting (a FIFO would hang the grader), then checked and read, so that nothing
+    can be swapped in between."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW's answer for a link
+            raise NotebookProblem(say("notebook.linked")) from None
+        if error.errno == errno.ENXIO:  # a socket
+            raise NotebookProblem(say("notebook.not_a_file")) from None
+        raise _unreadable(error) from None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotebookProblem(say("notebook.not_a_file"))
+        if not _lies_within(descriptor, path, within):
+            raise NotebookProblem(say("notebook.outside"))
+        if status.st_size > max_bytes:
+            raise _too_large(status.st_size, max_bytes)
+        data = _read_at_most(descriptor, max_bytes + 1)
+    except OSError as error:
+        raise _unreadable(error) from None
+    finally:
+        os.close(descriptor)
+    if len(data) > max_bytes:  # it grew after fstat
+        raise _too_large(len(data), max_bytes)
+    return data
+
+
+def _lies_within(descriptor: int, path: Path, within: Path) -> bool:
+    """Whether the opened file's real path is inside the real path of ``within``."""
+    try:
+        real = os.readlink(f"/proc/self/fd/{descriptor}")  # the file actually opened (Linux)
+    except OSError:
+        real = os.path.realpath(path)
+    return Path(real).is_relative_to(os.path.realpath(within))
+
+
+def _read_at_most(descriptor: int, count: int) -> bytes:
+    """Up to ``count`` bytes from ``descriptor``, to its end."""
+    chunks, left = [], count
+    while left > 0:
+        chunk = os.read(descriptor, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _unreadable(error: OSError) -> NotebookProblem:
+    """The problem to raise for an error of the system's while opening or reading."""
+    return NotebookProblem(say("notebook.unreadable", reason=error.strerror or str(error)))
+
+
+def _too_large(size: int, max_bytes: int) -> NotebookProblem:
+    """The problem to raise for a file of ``size`` bytes, over the limit."""
+    return NotebookProblem(say("notebook.too_large", size_mb=size / 2**20, limit_mb=max_bytes / 2**20))
+
+
+def _check_cell(cell) -> None:
+    """:class:`NotebookProblem` unless ``cell`` has a known type and a text source."""
+    if not isinstance(cell, dict) or cell.get("cell_type") not in CELL_TYPES or not isinstance(
+            cell.get("source"), str):
+        raise NotebookProblem(say("notebook.unreadable", reason="a cell has no valid type or source"))
 
 
 def program(submitted: nbformat.NotebookNode, released: nbformat.NotebookNode, functions=()) -> Program:
     """The code cells to run, in order, with the released locked cells restored.
 
-    ``functions``: the contract's names, to point out ones defined more than once."""
+    ``functions``: the contract's names, to point out ones defined more than once.
+    Whatever ``submitted`` holds, the only exception is :class:`NotebookProblem`."""
+    submitted_cells = _submitted_cells(submitted)
     released_cells = [cell for cell in released.cells if _grade_id(cell)]
     by_id = {_grade_id(cell): cell for cell in released_cells}
     restored, deleted, merged = [], [], []
@@ -66,7 +145,7 @@ def program(submitted: nbformat.NotebookNode, released: nbformat.NotebookNode, f
                 deleted.append(_grade_id(cell))
                 merged.append(cell)
 
-    for cell in submitted.cells:
+    for cell in submitted_cells:
         grade_id = _grade_id(cell)
         if grade_id in by_id and grade_id not in emitted:
             emit_released_before(grade_id)
@@ -89,14 +168,43 @@ def program(submitted: nbformat.NotebookNode, released: nbformat.NotebookNode, f
         notes.append(say("notebook.deleted", cells=", ".join(deleted_code)))
     cells = []
     for position, cell in enumerate(merged, start=1):
-        if cell.cell_type == "code" and not _is_visible_test(cell) and "demo" not in cell.metadata.get("tags", []):
+        if cell.cell_type == "code" and not _is_visible_test(cell) and "demo" not in _tags(cell):
             label = _grade_id(cell) or f"your cell {position}"
             cells.append({"label": f"cell {position} ({label})", "source": cell.source})
+    definitions = [(cell["label"], _top_level_definitions(cell["source"])) for cell in cells] if functions else []
     for function in functions:
-        defining = [cell["label"] for cell in cells if function in _top_level_definitions(cell["source"])]
+        defining = [label for label, names in definitions if function in names]
         if len(defining) > 1:
             notes.append(say("notebook.duplicate", function=function, cells=", ".join(defining)))
     return Program(cells, notes)
+
+
+def _submitted_cells(submitted) -> list:
+    """Clean copies of the submitted cells, holding only what the merge reads, each of the
+    right type: a hand-edited notebook can hold anything, and a tag or nbgrader flag of the
+    wrong type counts as absent."""
+    cells = submitted.get("cells") if isinstance(submitted, dict) else None
+    if not isinstance(cells, list):
+        raise NotebookProblem(say("notebook.unreadable", reason="there is no list of cells"))
+    clean = []
+    for cell in cells:
+        _check_cell(cell)
+        flags = _flags(cell)
+        clean.append(nbformat.NotebookNode(
+            cell_type=cell["cell_type"],
+            source=cell["source"],
+            metadata=nbformat.NotebookNode(
+                tags=_tags(cell),
+                nbgrader=nbformat.NotebookNode(
+                    {key: value for key, value in flags.items() if _is_flag(key, value)}),
+            ),
+        ))
+    return clean
+
+
+def _is_flag(key, value) -> bool:
+    """Whether ``value`` has the type nbgrader gives the flag ``key`` (a bool is no number of points)."""
+    return isinstance(value, FLAG_TYPES.get(key, ())) and not (key == "points" and isinstance(value, bool))
 
 
 def plain_python(source: str) -> str:
@@ -105,18 +213,30 @@ def plain_python(source: str) -> str:
 
 
 def _top_level_definitions(source: str) -> set:
+    """The functions ``source`` defines at its top level; none where it does not parse."""
     try:
         tree = ast.parse(plain_python(source))
-    except (SyntaxError, ValueError):
+    except Exception:  # noqa: BLE001 (deep nesting gives RecursionError or MemoryError, not SyntaxError)
         return set()
     return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
+def _metadata(cell) -> dict:
+    """The cell's metadata; empty where there is none, or none that is a dict."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
+
+
 def _flags(cell) -> dict:
-    try:
-        return dict(cell.metadata.get("nbgrader", {}))
-    except (AttributeError, TypeError, ValueError):
-        return {}
+    """The cell's nbgrader metadata; empty where there is none, or none that is a dict."""
+    flags = _metadata(cell).get("nbgrader")
+    return flags if isinstance(flags, dict) else {}
+
+
+def _tags(cell) -> list:
+    """The cell's tags that are strings."""
+    tags = _metadata(cell).get("tags")
+    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
 
 
 def is_grade(cell) -> bool:

@@ -1,12 +1,17 @@
 """Submissions that attack the autograder, each proven to earn nothing on what it
 attacks, to let grading finish, to leave no process behind and to change nothing
-outside the output folder.
+outside the output folder: with the grader as root (a Gradescope container, a
+department server) and as a user with no privilege (a laptop, a CI runner).
 
 Each attack is the reference notebook with one more cell of the student's: the
 attacked function is redefined there, so every other function keeps full marks.
 """
+import json
 import os
 import socket
+import subprocess
+import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -14,7 +19,8 @@ import nbformat
 import numpy as np
 import psutil
 import pytest
-from conftest import ROOT, grade_notebook, scores_by_function
+import unprivileged
+from conftest import ROOT, SEED, grade_notebook, scores_by_function
 
 from autograder import assignments
 from autograder.config import DEFAULT_LIMITS
@@ -149,7 +155,76 @@ import ctypes
 def conv_forward(x, w, b, stride=1, pad=0):
     return ctypes.string_at(0)
 ''',
+    "undo_the_mounts": f'''
+import ctypes, os, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+points = [line.split()[4] for line in open("/proc/self/mountinfo")]
+for point in reversed(points):
+    libc.umount2(point.encode(), 2)  # MNT_DETACH
+for tool in (["unshare", "-Urm", "sh", "-c", "for p in $(cut -d' ' -f5 /proc/self/mountinfo | sort -r); do umount -l $p; done; cat {str(ROOT / "solutions" / "conv.py")!r}"],
+             ["unshare", "-rm", "cat", {str(ROOT / "solutions" / "conv.py")!r}]):
+    try:
+        stolen = subprocess.run(tool, capture_output=True, text=True, timeout=5).stdout
+        if "def conv_forward" in stolen:
+            exec(stolen)
+            break
+    except Exception:
+        pass
+else:
+''' + "\n".join("    " + line for line in WRONG_FORWARD.strip().splitlines()),
+    "write_the_python_environment": f'''
+import os, sys, numpy
+for folder in [sys.prefix, os.path.dirname(numpy.__file__), *sys.path]:
+    try:
+        with open(os.path.join(folder, "{MARKER}-file"), "w") as file:
+            file.write("poisoned")
+    except OSError:
+        pass
+try:
+    with open(numpy.__file__, "a") as file:
+        file.write("\\nallclose = lambda *a, **k: True\\n")
+except OSError:
+    pass
+''' + WRONG_FORWARD,
+    "library_does_the_work": '''
+def conv_forward(x, w, b, stride=1, pad=0):
+    from scipy.signal import correlate
+    xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    out = np.stack([correlate(xp, w[..., c:c + 1][None], mode="valid")[..., 0] for c in range(w.shape[-1])], -1)
+    return out[:, ::stride, ::stride] + b, (x, w, b, stride, pad)
+''',
+    "remember_answers": '''
+import hashlib, time
+_correct, _seen = conv_forward, {}
+def conv_forward(x, w, b, stride=1, pad=0):
+    key = hashlib.sha1(x.tobytes() + w.tobytes() + repr((stride, pad)).encode()).hexdigest()
+    if key not in _seen:
+        end = time.process_time() + SPIN
+        while time.process_time() < end:
+            pass
+        _seen[key] = _correct(x, w, b, stride, pad)
+    return _seen[key]
+''',
+    "burn_the_cpu_while_loading": '''
+import multiprocessing, threading, time
+def _burn():
+    while True:
+        pass
+for _ in range(4):
+    threading.Thread(target=_burn, daemon=True).start()
+    multiprocessing.Process(target=_burn, daemon=True).start()
+_correct = conv_forward
+def conv_forward(x, w, b, stride=1, pad=0):
+    if x.shape == (4, 16, 16, 3):
+        end = time.perf_counter() + SPIN
+        while time.perf_counter() < end:
+            pass
+    return _correct(x, w, b, stride, pad)
+''',
 }
+# Attacks on the time budget: correct answers, too slow unless the budget can be bent;
+# they lose the budget checks only (the other checks stay full).
+ON_THE_BUDGET = ("remember_answers", "burn_the_cpu_while_loading")
 
 
 def _attack_notebook(code: str, out: Path) -> nbformat.NotebookNode:
@@ -171,23 +246,65 @@ def _leftovers() -> list:
 
 def _marker_files() -> list:
     """Files the attacks name with the marker, wherever they tried to write them."""
-    places = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), ROOT, Path.home()]
-    return [path for place in places if place.exists() for path in place.glob(f"{MARKER}*")]
+    places = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), ROOT, Path.home(), Path(sys.prefix),
+              Path(np.__file__).parent, *map(Path, sysconfig.get_paths().values())]
+    return sorted({path for place in places if place.exists() for path in place.glob(f"{MARKER}*")})
 
 
+MODES = ["root", "unprivileged"]
+
+
+def grade_as(mode: str, notebook, tmp_path: Path, out: Path, budgets: dict = None) -> dict:
+    """Grade ``notebook`` (conv) with the grader as root (in this process) or as a user
+    with no privilege (the command, run through ``unprivileged``); ``budgets=None``:
+    the grading calibrates its own, before the student's code starts."""
+    if mode == "root":
+        return grade_notebook(notebook, "conv", tmp_path / "submission", budgets=budgets)
+    if not unprivileged.available():
+        pytest.fail("the unprivileged mode needs root (to drop from), unshare and setpriv")
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    nbformat.write(notebook, folder / "conv.ipynb")
+    command = [sys.executable, "-m", "autograder", "grade", str(folder / "conv.ipynb"), "--assignment", "conv",
+               "--out", str(out), "--seed", str(SEED)]
+    if budgets:
+        (folder / "budgets.json").write_text(json.dumps(budgets))
+        command += ["--calibration", str(folder / "budgets.json")]
+    unprivileged.own(tmp_path)
+    run = subprocess.run(unprivileged.command(command, [tmp_path]), capture_output=True, text=True, timeout=240,
+                         cwd=folder, env={**os.environ, "HOME": str(folder)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads((out / "results.json").read_text())
+
+
+def _spin(code: str, budgets: dict) -> str:
+    """The attack with its busy time set to 1.5 times conv_forward's budget."""
+    return code.replace("SPIN", str(1.5 * budgets["conv_forward"]))
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", ATTACKS)
-def test_attack_earns_nothing_and_leaves_no_trace(name, tmp_path, calibrated):
+def test_attack_earns_nothing_and_leaves_no_trace(name, mode, tmp_path, calibrated):
     out = tmp_path / "out"
     out.mkdir()
     (out / "canary").write_text("judge's file")
     markers_before = _marker_files()
     started = time.monotonic()
-    results = grade_notebook(_attack_notebook(ATTACKS[name], out), "conv", tmp_path / "submission",
-                             budgets=calibrated("conv"))
-    assert time.monotonic() - started < 90
+    # an attack on the calibration needs the grading to calibrate for itself
+    budgets = None if name == "burn_the_cpu_while_loading" else calibrated("conv")
+    notebook = _attack_notebook(_spin(ATTACKS[name], calibrated("conv")), out)
+    results = grade_as(mode, notebook, tmp_path, out, budgets)
+    assert time.monotonic() - started < 120
     scores = scores_by_function(results)
-    assert scores["conv_forward"][0] == 0, f"{name} earned points on conv_forward"
-    if name != "sys_exit":  # the rest of the notebook ran as the reference
+    if name in ON_THE_BUDGET:
+        budget_checks = [t for t in results["tests"] if t["name"].startswith("conv_forward: runs within")]
+        assert budget_checks and all(t["score"] == 0 for t in budget_checks), f"{name} beat the budget"
+        # only time budgets are lost (the burners, the student's own, count in every timed call)
+        lost = {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}
+        assert all("runs within the time budget" in check for check in lost), f"{name} lost more: {lost}"
+    else:
+        assert scores["conv_forward"][0] == 0, f"{name} earned points on conv_forward"
+    if name != "sys_exit" and name not in ON_THE_BUDGET:  # the rest of the notebook ran as the reference
         others = {f: s for f, s in scores.items() if f != "conv_forward" and s[0] < s[1]}
         assert not others, f"{name} cost points elsewhere: {others}"
     time.sleep(0.2)
@@ -197,17 +314,27 @@ def test_attack_earns_nothing_and_leaves_no_trace(name, tmp_path, calibrated):
     assert not [p for p in (ROOT / "results.json", ROOT / "feedback.html", Path.home() / "results.json") if p.exists()]
 
 
+def test_a_library_call_is_named_as_not_allowed(tmp_path, calibrated):
+    """The student reads which package is missing and what to build with instead."""
+    results = grade_notebook(_attack_notebook(ATTACKS["library_does_the_work"], tmp_path), "conv", tmp_path,
+                             budgets=calibrated("conv"))
+    outputs = " ".join(t["output"] for t in results["tests"] if t["tags"] == ["conv_forward"])
+    assert "scipy, which is not available in this assignment: build it with numpy" in outputs
+
+
 def test_clock_patching_does_not_beat_the_budget(tmp_path, calibrated):
     """A correct but slow conv_forward that stops the clock in its process still fails
     its time budget: the judge times calls itself."""
     code = '''
 import time
-_sleep = time.sleep
+_clock = time.perf_counter
 time.time = time.perf_counter = time.monotonic = time.process_time = lambda: 0.0
 _correct = conv_forward
 def conv_forward(x, w, b, stride=1, pad=0):
     if x.shape == (4, 16, 16, 3):
-        _sleep(BUDGET)
+        end = _clock() + BUDGET
+        while _clock() < end:
+            pass
     return _correct(x, w, b, stride, pad)
 '''.replace("BUDGET", str(calibrated("conv")["conv_forward"] * 1.5))
     results = grade_notebook(_attack_notebook(code, tmp_path), "conv", tmp_path, budgets=calibrated("conv"))
@@ -265,10 +392,52 @@ def reach(port):
         server.close()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="privileges are dropped only when grading as root")
-def test_student_code_runs_unprivileged(runner_with):
-    student = runner_with("import os\ndef whoami():\n    return os.geteuid()\n")
-    assert int(student.call("whoami").value.value) != 0
+PRIVILEGES = '''
+import os, sys
+def privileges():
+    status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+    writable = [path for path in ("/", "/usr", "/etc", sys.prefix, os.path.dirname(np.__file__))
+                if os.access(path, os.W_OK)]
+    return [int(status["Uid"].split()[0]), int(status["CapEff"], 16), int(status["CapPrm"], 16),
+            int(status["NoNewPrivs"]), len(writable), sum(name.isdigit() for name in os.listdir("/proc"))]
+'''
+
+
+def call_as(mode: str, code: str, function: str, tmp_path: Path):
+    """``function()`` of ``code`` in a fresh sandbox, started by a grader running as root
+    (this process) or as a user with no privilege; its plain value."""
+    if mode == "root":
+        student = Student([{"label": "cell 1", "source": code}], DEFAULT_LIMITS)
+        try:
+            return [int(item.value) for item in student.call(function).value]
+        finally:
+            student.close()
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import json, sys, numpy as np\n"
+        "from autograder.config import DEFAULT_LIMITS\nfrom autograder.judge.student import Student\n"
+        f"student = Student([{{'label': 'cell 1', 'source': {code!r}}}], DEFAULT_LIMITS)\n"
+        f"print(json.dumps([int(item.value) for item in student.call({function!r}).value]))\nstudent.close()\n")
+    unprivileged.own(tmp_path)
+    run = subprocess.run(unprivileged.command([sys.executable, str(script)], [tmp_path]), capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path, env={**os.environ, "HOME": str(tmp_path)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_student_code_has_no_privilege(mode, tmp_path):
+    """A uid that is not root, no capability, no_new_privs, nothing of the machine it can
+    write, and only its own processes in sight; as root, a uid no other sandbox has."""
+    uid, effective, permitted, no_new_privileges, writable, processes = call_as(mode, "import numpy as np\n" + PRIVILEGES,
+                                                                                "privileges", tmp_path)
+    assert uid != 0 and effective == permitted == 0 and no_new_privileges == 1
+    assert writable == 0
+    if sandbox.namespaces_available():
+        assert processes <= 3  # /proc shows the sandbox's own: its first process and the worker
+    if mode == "root":
+        from autograder.config import SANDBOX_UIDS
+        assert uid in SANDBOX_UIDS
 
 
 def test_resource_limits_apply(runner_with):

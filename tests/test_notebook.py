@@ -2,6 +2,7 @@
 import copy
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ from conftest import ROOT, grade_notebook, scores_by_function
 from autograder import assignments, notebook
 
 CONV = assignments.load("conv")
+RELEASED = nbformat.read(CONV.released_notebook, as_version=4)
 
 
 def _source():
@@ -50,6 +52,130 @@ def test_oversized_notebook_is_refused_unread(tmp_path):
     nbformat.write(big, path)
     with pytest.raises(notebook.NotebookProblem, match="over the"):
         notebook.read(path, CONV.limits.notebook_bytes)
+
+
+def test_linked_notebook_is_refused(tmp_path):
+    """A link to the course's solutions would earn full marks if it were followed."""
+    path = tmp_path / "conv.ipynb"
+    path.symlink_to(CONV.source_notebook)
+    with pytest.raises(notebook.NotebookProblem, match="is a link to another file"):
+        notebook.read(path, CONV.limits.notebook_bytes)
+
+
+def test_notebook_in_linked_submission_folder_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    nbformat.write(_source(), elsewhere / "conv.ipynb")
+    submissions = tmp_path / "submitted"
+    submissions.mkdir()
+    (submissions / "mallory").symlink_to(elsewhere, target_is_directory=True)
+    path = submissions / "mallory" / "conv.ipynb"
+    with pytest.raises(notebook.NotebookProblem, match="outside your submission folder"):
+        notebook.read(path, CONV.limits.notebook_bytes, within=submissions)
+    assert notebook.read(path, CONV.limits.notebook_bytes).cells  # its own folder, as given, holds it
+
+
+class _Hung(BaseException):
+    """Raised by the alarm, past every ``except Exception``."""
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, os.mkdir], ids=["fifo", "folder"])
+def test_file_that_is_not_plain_is_refused_at_once(make, tmp_path):
+    """Reading a FIFO would wait for a writer forever; an alarm stops the test if it does."""
+    path = tmp_path / "conv.ipynb"
+    make(path)
+
+    def hung(signum, frame):
+        raise _Hung(f"notebook.read waited on {path}")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.setitimer(signal.ITIMER_REAL, 5)
+    try:
+        with pytest.raises(notebook.NotebookProblem, match="not a plain file"):
+            notebook.read(path, CONV.limits.notebook_bytes)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_grading_a_link_to_the_solutions_scores_zero(tmp_path):
+    path = tmp_path / "conv.ipynb"
+    path.symlink_to(assignments.load("conv").source_notebook)
+    results = grade_notebook(path, "conv", tmp_path)
+    assert results["score"] == 0 and results["max_score"] > 0
+    assert "is a link to another file" in results["tests"][0]["output"]
+
+
+# Expressions nested thousands deep: the parser gives up with SyntaxError, MemoryError or
+# RecursionError, depending on the construct.
+DEEP_SOURCES = ["(" * 100000 + ")" * 100000, "-" * 50000 + "1", "not " * 50000 + "1", "x" + ".a" * 100000,
+                "[" * 100000]
+
+
+def test_deeply_nested_cells_do_not_crash_the_judge():
+    nb = _source()
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in DEEP_SOURCES]
+    nb.cells.append(nbformat.v4.new_code_cell("def conv_forward(x, w, b, stride=1, pad=0):\n    return None"))
+    program = notebook.program(nb, RELEASED, CONV.functions)
+    assert len(program.cells) == len(notebook.program(_source(), RELEASED).cells) + len(DEEP_SOURCES) + 1
+    assert any("conv_forward is defined more than once" in note for note in program.notes)
+
+
+def _code_cell(source="x = 1", **fields):
+    """A cell of the student's own, as nbformat reads it from a file."""
+    return nbformat.from_dict({"cell_type": "code", "id": "student-cell", "source": source, "metadata": {},
+                               "outputs": [], "execution_count": None, **fields})
+
+
+# What a student can write into the notebook's JSON by hand
+HOSTILE = {
+    "tags not a list": lambda nb: nb.cells.append(_code_cell(metadata={"tags": 5})),
+    "tags not text": lambda nb: nb.cells.append(_code_cell(metadata={"tags": [["demo"], 5, None]})),
+    "nbgrader a string": lambda nb: nb.cells.append(_code_cell(metadata={"nbgrader": "x"})),
+    "nbgrader a list": lambda nb: nb.cells.append(_code_cell(metadata={"nbgrader": [["grade_id", "helpers"]]})),
+    "grade_id a list": lambda nb: _cell(nb, "helpers")["metadata"]["nbgrader"].update(grade_id=["a"]),
+    "grade_id a dict": lambda nb: nb.cells.append(_code_cell(metadata={"nbgrader": {"grade_id": {"a": 1}}})),
+    "cell type differs": lambda nb: _cell(nb, "helpers").update(cell_type="markdown"),
+    "solution as raw": lambda nb: _cell(nb, "conv_forward").update(cell_type="raw"),
+    "cell type a number": lambda nb: _cell(nb, "helpers").update(cell_type=5),
+    "points not a number": lambda nb: _cell(nb, "test_conv_forward")["metadata"]["nbgrader"].update(points="x"),
+    "points on a new grade cell": lambda nb: nb.cells.append(_code_cell(metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "grade_id": "mine", "points": [1]}})),
+    "flags not booleans": lambda nb: _cell(nb, "helpers")["metadata"]["nbgrader"].update(
+        locked="yes", grade=[], solution={"a": 1}, checksum=5),
+    "metadata a list": lambda nb: nb.cells.append(_code_cell(metadata=[1])),
+    "metadata missing": lambda nb: _cell(nb, "helpers").pop("metadata"),
+    "source missing": lambda nb: nb.cells.append(nbformat.from_dict({"cell_type": "code", "id": "x", "metadata": {}})),
+    "source not text": lambda nb: nb.cells.append(_code_cell(source=None)),
+    "cell a number": lambda nb: nb.cells.append(5),
+}
+
+
+@pytest.mark.parametrize("mutate", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_metadata_gives_a_program_or_a_problem(mutate, tmp_path):
+    """Read from a file (as the grader does) or handed over as it is, the notebook becomes a
+    program or a NotebookProblem: nothing else."""
+    nb = _source()
+    mutate(nb)
+    path = tmp_path / "conv.ipynb"
+    path.write_text(json.dumps(nb))
+    for submitted in (lambda: notebook.read(path, CONV.limits.notebook_bytes), lambda: nb):
+        try:
+            program = notebook.program(submitted(), RELEASED, CONV.functions)
+        except notebook.NotebookProblem:
+            continue
+        assert program.cells and all(isinstance(cell["source"], str) for cell in program.cells)
+
+
+def test_metadata_of_the_wrong_type_counts_as_absent():
+    """A list of pairs is no nbgrader metadata (it does not make the cell the locked helpers),
+    and a number is no list of tags (it does not hide the cell as a demo)."""
+    nb = _source()
+    nb.cells += [_code_cell("MINE = 1", metadata={"nbgrader": [["grade_id", "helpers"]]}),
+                 _code_cell("MINE = 2", metadata={"tags": 5})]
+    program = notebook.program(nb, RELEASED, CONV.functions)
+    mine = [cell["label"] for cell in program.cells if cell["source"].startswith("MINE")]
+    assert len(mine) == 2 and all("your cell" in label for label in mine)
 
 
 def test_edited_locked_cells_are_restored(tmp_path, calibrated):

@@ -33,6 +33,8 @@ class Assignment:
     functions: tuple  # contract functions, in teaching order
     limits: Limits = DEFAULT_LIMITS
     budgets: dict = field(default_factory=dict)
+    # what student code may import (with what those need): nothing else is in its sandbox
+    imports: tuple = ("numpy", "matplotlib")
 
     @property
     def folder(self) -> Path:

@@ -27,10 +27,10 @@ from tqdm import tqdm
 
 from autograder import assignments
 from autograder.config import Limits
-from autograder.integrations import CourseError
 from autograder.messages import say
 from autograder.report import feedback, results
 
+NOT_GRADED = 3  # a judge's exit status when it recorded its submission as not graded
 SUBMISSION_SECONDS = 900.0  # a last resort: the sandbox's own limits stop a notebook long before
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -54,6 +54,7 @@ class Settings:
     timeout: float = SUBMISSION_SECONDS  # seconds for one submission's whole grading
     limits: tuple = ()  # "NAME=VALUE" overrides of the sandbox limits, for every child
     hide: tuple = ()  # folders the students' code must not see
+    within: Path = None  # the submissions' root: a notebook whose real path leaves it is refused
 
 
 class Interrupted(Exception):
@@ -83,6 +84,11 @@ def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, f
     """Grade every submission that has no up-to-date result in ``out``; return those graded."""
     todo = [s for s in submissions if force or not is_graded(s, out)]
     calibrations = {name: _calibrate(name, out, settings) for name in sorted({s.assignment for s in todo})}
+    for submission in todo:
+        problem = calibrations[submission.assignment]
+        if isinstance(problem, str):  # no budgets, no grading: not graded, and a rerun tries again
+            _write_failure(submission, out, problem, 0.0, settings.seed)
+    todo = [s for s in todo if isinstance(calibrations[s.assignment], Path)]
     children = _Children(_child_environment(jobs))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(_grade, s, out, settings, calibrations[s.assignment], children) for s in todo]
@@ -203,17 +209,31 @@ def kill_tree(process: subprocess.Popen) -> None:
             pass
 
 
-def _calibrate(name: str, out: Path, settings: Settings) -> Path:
-    """Time budgets for ``name``, measured once for the whole batch, in a file the children read."""
-    from autograder.judge.budgets import calibrate
+CALIBRATION_TRIES = 3
+
+
+def _calibrate(name: str, out: Path, settings: Settings):
+    """Time budgets for ``name``, measured once for the whole batch before any student's
+    code runs, in a file the children read (out of every sandbox's sight); or, when they
+    could not be measured, the reason (a string) for the instructor."""
+    from autograder.judge.budgets import CalibrationFailed, calibrate
 
     assignment = load_assignment(name, parse_limits(settings.limits))
     path = out / f".calibration-{name}.json"
-    try:
-        results.write_json_atomically(path, calibrate(assignment, device_for(settings.device, assignment)))
-    except Exception as error:  # the kit's own notebook: the instructor needs the reason, not a traceback
-        raise CourseError(say("course.calibration_failed", assignment=name, reason=error)) from None
-    return path
+    for _ in range(CALIBRATION_TRIES):
+        try:
+            results.write_json_atomically(path, calibrate(assignment, device_for(settings.device, assignment)))
+            return path
+        except CalibrationFailed as error:
+            reason = say("course.calibration_failed", assignment=name, reason=error)
+    return reason
+
+
+def _write_failure(submission: Submission, out: Path, reason: str, seconds: float, seed) -> None:
+    data = failure_result(submission.assignment, reason, seconds, seed)
+    folder = submission.folder(out)
+    results.write_json_atomically(folder / "results.json", data)
+    results.write_text_atomically(folder / "feedback.html", feedback.render(data, submission.assignment))
 
 
 def _grade(submission: Submission, out: Path, settings: Settings, calibration: Path, children) -> None:
@@ -223,6 +243,7 @@ def _grade(submission: Submission, out: Path, settings: Settings, calibration: P
                "--assignment", submission.assignment, "--out", str(folder), "--seed", str(settings.seed),
                "--device", settings.device, "--calibration", str(calibration)]
     command += [option for path in settings.hide for option in ("--hide", str(path))]
+    command += ["--within", str(settings.within)] if settings.within else []
     command += [option for limit in settings.limits for option in ("--limit", limit)]
     started = time.monotonic()
     # the judge's temporary files (its sandboxes' folders) go where they are removed even
@@ -242,14 +263,16 @@ def _grade(submission: Submission, out: Path, settings: Settings, calibration: P
             children.finished(process)
     if problem and not children.stopping:
         detail = stderr.decode(errors="replace").strip()[-2000:]
-        data = failure_result(submission.assignment, "\n".join(filter(None, [problem, detail])),
-                              time.monotonic() - started, settings.seed)
-        results.write_json_atomically(folder / "results.json", data)
-        results.write_text_atomically(folder / "feedback.html", feedback.render(data, submission.assignment))
+        _write_failure(submission, out, "\n".join(filter(None, [problem, detail])), time.monotonic() - started,
+                       settings.seed)
 
 
 def _problem(returncode: int, folder: Path) -> str:
-    """Why the judge process left no result, or "" when it did."""
+    """Why the judge process left no result, or "" when it did (a result that says it is
+    not graded, with the reason, is one)."""
+    data = read_results(folder / "results.json")
+    if returncode == NOT_GRADED and data and data.get("extra_data", {}).get("autograder_failed"):
+        return ""
     if returncode < 0:
         hint = say("course.out_of_memory") if -returncode == signal.SIGKILL else ""
         return say("course.killed_by", signal=signal.Signals(-returncode).name, hint=hint)

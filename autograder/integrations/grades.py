@@ -7,6 +7,7 @@ grade the submission (the row then scores 0 and a rerun of the batch retries it)
 import csv
 import io
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -16,6 +17,10 @@ from autograder.integrations.batch import read_results
 from autograder.report.results import write_text_atomically
 
 COLUMNS = ["student", "assignment", "score", "max_score", "seed", "status"]
+# a spreadsheet reads a cell starting with one of these as a formula (OWASP's CSV injection list)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# C0 controls, DEL and C1 controls: ESC and CSI among them move the cursor or recolour the terminal
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -66,19 +71,36 @@ def by_function(results: dict) -> dict:
 
 
 def write_csv(path: Path, table: list) -> None:
+    """``table`` as ``grades.csv``, every text cell safe to open in a spreadsheet."""
     text = io.StringIO(newline="")
     writer = csv.DictWriter(text, fieldnames=COLUMNS)
     writer.writeheader()
-    writer.writerows(table)
+    writer.writerows({key: _not_a_formula(value) for key, value in row.items()} for row in table)
     write_text_atomically(path, text.getvalue())
 
 
+def _not_a_formula(value):
+    """``value``, behind a single quote where a spreadsheet would run it as a formula: folder
+    names are the students' choice. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def print_table(table: list) -> None:
+    """``table`` on the terminal, without control characters: a student's folder name must
+    not move the cursor or recolour the terminal."""
+    table = [{key: _printable(value) for key, value in row.items()} for row in table]
     width = max([len(row["student"]) for row in table] + [7])
     print(f"{'student':<{width}}  {'assignment':<14}  {'score':>12}")
     for row in table:
         mark = "  (not graded)" if row["status"] == "failed" else ""
         print(f"{row['student']:<{width}}  {row['assignment']:<14}  {row['score']:>6g} / {row['max_score']:<4g}{mark}")
+
+
+def _printable(value):
+    """``value`` without control characters, where it is text."""
+    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
 
 
 def copy_atomically(source: Path, target: Path) -> None:

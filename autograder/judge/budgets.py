@@ -1,17 +1,22 @@
-"""Time budgets, calibrated on the grading machine when grading starts.
+"""Time budgets, calibrated on the grading machine before any student code runs.
 
 A budget is a multiple of how long a plain loop implementation (the solution code in
-the assignment's source notebook, which is written as a student would) takes on the
-same inputs here and now, so that a fair implementation passes on a slow machine and a
-far slower one fails on a fast machine.
+the assignment's source notebook, which is written as a student would) takes on inputs
+of the same size here, so that a fair implementation passes on a slow machine and a far
+slower one fails on a fast machine. Both are counted in CPU time of the whole sandbox
+(every process and thread it has), not in wall-clock time: what else runs on the
+machine, another student's CPU burners included, does not change a verdict, and work
+moved into a helper thread or process still counts. Every timed try draws fresh inputs,
+so remembering an earlier answer gains nothing.
 """
-import time
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from autograder.assignments import Assignment
 from autograder.judge.student import Failure, Student
+from autograder.runner.session import SandboxUnavailable
 from autograder.messages import say
 
 
@@ -22,20 +27,29 @@ class TimeBudgets:
     assignment: Assignment
     seconds: dict  # {function: budget seconds on this machine}
     device: str
+    seed: int = 0  # the grading's seed: the timed tries' inputs follow from it
+
+
+TRIES = 2
+# A timed call's wall-clock limit, in budgets: the verdict is on CPU time, and this only
+# stops a call that hangs, so it leaves room for a machine shared with other gradings.
+WALL_CLOCK_BUDGETS = 10
 
 
 def check_budget(student, function: str, budgets: TimeBudgets, verify) -> None:
-    """The function runs on its budget inputs within its budget (best of two tries), and
-    ``verify(result)`` accepts what it returned: a fast wrong answer earns nothing."""
+    """The function runs within its budget in CPU time (best of ``TRIES``, each on fresh
+    inputs of the budget's size), and ``verify(result)`` accepts what it returned: a
+    fast wrong answer earns nothing."""
     definition = budgets.assignment.budgets[function]
     seconds = budgets.seconds[function]
-    inputs = definition.inputs(np.random.default_rng(0))
+    timeout = max(student.limits.call_seconds, WALL_CLOCK_BUDGETS * seconds)
     tries = []
-    for _ in range(2):
-        result = student.call(function, timeout=3 * seconds + 1, **inputs)
+    for attempt in range(TRIES):
+        inputs = definition.inputs(np.random.default_rng([budgets.seed, zlib.crc32(function.encode()), attempt]))
+        result = student.call(function, timeout=timeout, timed=True, **inputs)
         verify(result)
-        tries.append(result.seconds)
-        if result.seconds <= seconds:
+        tries.append(result.cpu_seconds)
+        if result.cpu_seconds <= seconds:
             return
     factor = definition.factor[budgets.device] if definition.seconds is None else 1
     raise Failure(say("budget.over", function=function, seconds=min(tries), case=result.case, budget=seconds,
@@ -46,7 +60,8 @@ def calibrate(assignment: Assignment, device: str, seed: int = 0) -> dict:
     """``{function: budget seconds}`` for every budgeted function of ``assignment``.
 
     The plain loop solution runs in the same sandbox and is timed the same way as a
-    student's code, so the wire's share of the time is in both."""
+    student's code, so the wire's share of the time is in both. Call it before any
+    student's sandbox starts. Raises :class:`CalibrationFailed`."""
     budgets = {}
     calibrated = {f: b for f, b in assignment.budgets.items() if b.seconds is None}
     for function, budget in assignment.budgets.items():
@@ -54,17 +69,30 @@ def calibrate(assignment: Assignment, device: str, seed: int = 0) -> dict:
             budgets[function] = float(budget.seconds[device])
     if not calibrated:
         return budgets
-    plain_loop = Student(_source_program(assignment), assignment.limits, driver=assignment.driver)
+    try:
+        plain_loop = Student(_source_program(assignment), assignment.limits, driver=assignment.driver,
+                             imports=assignment.imports)
+    except SandboxUnavailable as error:
+        raise CalibrationFailed(str(error)) from None
     try:
         if not plain_loop.first_load.ok or plain_loop.first_load.errors:
-            raise RuntimeError(f"the source notebook of {assignment.name} does not run: {plain_loop.first_load}")
+            raise CalibrationFailed(f"the source notebook of {assignment.name} does not run: {plain_loop.first_load}")
         for function, budget in calibrated.items():
-            inputs = budget.inputs(np.random.default_rng(seed))
-            fastest = min(plain_loop.call(function, **inputs).seconds for _ in range(3))
-            budgets[function] = budget.factor[device] * fastest + budget.allowance
+            times = []
+            for attempt in range(3):
+                inputs = budget.inputs(np.random.default_rng([seed, attempt]))
+                try:
+                    times.append(plain_loop.call(function, timed=True, **inputs).cpu_seconds)
+                except Failure as error:
+                    raise CalibrationFailed(f"{function} of the source notebook: {error}") from None
+            budgets[function] = budget.factor[device] * min(times) + budget.allowance
     finally:
         plain_loop.close()
     return budgets
+
+
+class CalibrationFailed(Exception):
+    """The budgets could not be measured (the kit's own notebook, or no sandbox)."""
 
 
 def _source_program(assignment: Assignment) -> list:

@@ -3,11 +3,12 @@
 A call that runs past its limit or kills the worker stops that function's remaining
 checks; the other functions get a fresh worker that runs the notebook again.
 """
+import importlib.util
 from dataclasses import dataclass
 
 from autograder.judge.describe import describe_case
 from autograder.messages import say
-from autograder.runner.session import LoadReport, Outcome, Runner
+from autograder.runner.session import LoadReport, Outcome, Runner, SandboxUnavailable
 
 
 class Failure(AssertionError):
@@ -23,34 +24,41 @@ class Returned:
     args_after: object
     case: str
     seconds: float
+    cpu_seconds: float = 0.0
 
 
 class Student:
-    def __init__(self, cells: list, limits, hidden=(), driver=None):
+    """Raises :class:`SandboxUnavailable` when no sandbox can be started for the notebook;
+    when that happens later (a fresh worker after a crash), ``grader_failure`` says why
+    and the grading is not the student's."""
+
+    def __init__(self, cells: list, limits, hidden=(), driver=None, imports=()):
         self.cells = cells
         self.limits = limits
         self.hidden = hidden
         self.driver = driver
+        self.imports = tuple(imports)  # what the assignment lets student code import
         self.stopped: set = set()  # functions whose calls ran too long or crashed
+        self.grader_failure = ""
         self.runner = None
         self.first_load = self._fresh_runner()
         self.isolation = self.runner.isolation if self.runner else []
 
     def _fresh_runner(self) -> LoadReport:
-        self.runner = Runner(self.limits, self.hidden, self.driver)
+        self.runner = Runner(self.limits, self.hidden, self.driver, self.imports)
         report = self.runner.load(self.cells)
         if not report.ok:
             self.runner.close()
         return report
 
-    def call(self, function: str, timeout: float = None, **args) -> Returned:
+    def call(self, function: str, timeout: float = None, timed: bool = False, **args) -> Returned:
         """Call ``function`` with ``args`` (sent positionally, in order); raise
-        :class:`Failure` unless it returns."""
-        outcome = self.outcome(function, timeout, **args)
+        :class:`Failure` unless it returns. ``timed``: measure the sandbox's CPU time."""
+        outcome = self.outcome(function, timeout, timed, **args)
         case = describe_case(**args)
         if outcome.kind == "returned":
-            return Returned(outcome.value, args, outcome.args_after, case, outcome.seconds)
-        raise Failure(explain(outcome, function, case, timeout or self.limits.call_seconds))
+            return Returned(outcome.value, args, outcome.args_after, case, outcome.seconds, outcome.cpu_seconds)
+        raise Failure(explain(outcome, function, case, timeout or self.limits.call_seconds, self.imports))
 
     def drive(self, scenario: str, functions: tuple, timeout: float = None, **inputs) -> Returned:
         """Run a scenario of the assignment's driver, which calls ``functions`` of the
@@ -63,21 +71,25 @@ class Student:
             self.stopped.update(functions)
         case = describe_case(**inputs)
         if outcome.kind == "returned":
-            return Returned(outcome.value, inputs, None, case, outcome.seconds)
-        raise Failure(explain(outcome, " → ".join(functions), case, timeout or self.limits.call_seconds))
+            return Returned(outcome.value, inputs, None, case, outcome.seconds, outcome.cpu_seconds)
+        raise Failure(explain(outcome, " → ".join(functions), case, timeout or self.limits.call_seconds, self.imports))
 
-    def outcome(self, function: str, timeout: float = None, **args) -> Outcome:
-        if not self.first_load.ok:
+    def outcome(self, function: str, timeout: float = None, timed: bool = False, **args) -> Outcome:
+        if not self.first_load.ok or self.grader_failure:
             return Outcome("unavailable")
         if function in self.stopped:
             return Outcome("stopped")
         if not self.runner.alive:
-            report = self._fresh_runner()
+            try:
+                report = self._fresh_runner()
+            except SandboxUnavailable as error:
+                self.grader_failure = str(error)
+                return Outcome("unavailable")
             if not report.ok:
                 return Outcome("unavailable")
         # a student's function gets its arguments in order; a driver scenario, by name
         positional, named = ((), args) if function.startswith("driver:") else (tuple(args.values()), {})
-        outcome = self.runner.call(function, positional, named, timeout or self.limits.call_seconds)
+        outcome = self.runner.call(function, positional, named, timeout or self.limits.call_seconds, timed)
         if outcome.kind in ("timeout", "crashed", "garbled"):
             self.stopped.add(function)
         return outcome
@@ -87,14 +99,30 @@ class Student:
             self.runner.close()
 
 
-def explain(outcome: Outcome, function: str, case: str, timeout: float) -> str:
-    """The student-facing sentence for a call that did not return."""
+def explain(outcome: Outcome, function: str, case: str, timeout: float, imports=()) -> str:
+    """The student-facing sentence for a call that did not return. ``imports``: what
+    the assignment allows, to explain an import of anything else."""
     if outcome.kind == "raised":
         error = outcome.error
         if error["type"] == "NotImplementedError":
             return say("call.not_implemented", function=function)
+        if not_allowed(error, imports):
+            return say("call.import_not_allowed", function=function, **not_allowed(error, imports))
         where = f" ({error['where'][-1]})" if error["where"] else ""
         return say("call.raised", function=function, type=error["type"], message=error["message"], where=where, case=case)
     if outcome.kind == "timeout":
         return say("call.timeout", function=function, seconds=timeout, case=case)
     return say(f"call.{outcome.kind}", function=function, case=case)
+
+
+def not_allowed(error: dict, imports) -> dict:
+    """For an import of a package the assignment does not allow (installed for the
+    grader, absent from the sandbox): ``{"module", "allowed"}`` for the message; else {}."""
+    module = str(error.get("module") or "").split(".")[0]
+    if not module or not imports or module in imports or error.get("type") not in ("ModuleNotFoundError", "ImportError"):
+        return {}
+    try:
+        installed = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        installed = False
+    return {"module": module, "allowed": " and ".join(imports)} if installed else {}

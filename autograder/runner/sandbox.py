@@ -1,12 +1,24 @@
 """Start the worker in a sandbox and stop it, with everything it started.
 
-The sandbox: a fresh working folder holding only the worker, its wire module and
-the student's notebook code; an environment reduced to an allow-list; resource
-limits (address space, CPU, file size, open files, core dumps, processes); and,
-where the OS allows it, new PID, network and mount namespaces (``unshare``), so that no
-network is reachable, killing the namespace's first process ends every process the
-student started, and the working folder is a memory file system of bounded size. When
-the judge runs as root, the worker drops to ``nobody``.
+Where the OS provides namespaces (``unshare``), the student's code sees, and is:
+
+- **a root of its own**, built from an empty one: the system's programs and libraries,
+  this Python and the packages the assignment allows (``packages.py``), all read-only,
+  and one writable folder, ``/sandbox`` (also ``/tmp``), in memory and of bounded size.
+  The course, the submissions, the judge's results and logs, other Python packages and
+  the machine's shared temporary folders are simply not there.
+- **an identity of its own, with no privilege**: as root, a uid leased for this sandbox
+  alone (``identity.py``); not root, uid 1000 of a user namespace of its own, nested in
+  the one that built the root, so that no mount of the root can be undone. Either way no
+  capabilities and ``no_new_privs``.
+- **its own PID namespace** (killing its first process ends everything it started) and
+  **network namespace** (its own loopback, nothing else).
+- **resource limits**: address space, CPU, file size, open files, core dumps, and
+  processes (a pids cgroup where one can be made, and ``RLIMIT_NPROC``, which the kernel
+  counts per uid and user namespace: per sandbox either way).
+
+Without namespaces only the limits and, as root, the leased uid remain; the results say
+which isolation was missing.
 """
 import functools
 import os
@@ -15,7 +27,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +34,21 @@ from pathlib import Path
 import psutil
 
 from autograder.config import ENVIRONMENT_ALLOW_LIST, RUNNER_ENVIRONMENT, Limits
+from autograder.runner import identity as identities
+from autograder.runner import packages
 
 HERE = Path(__file__).resolve().parent
-UNPRIVILEGED_USER = "nobody"
 # What a sandbox can have (messages' [sandbox] section says each in words).
 ISOLATION = ("user", "network", "processes", "hidden")
+HOME = "/sandbox"  # the working folder, as the student's code sees it in its own root
+INNER_UID = 1000  # the student's uid in its own user namespace, when the judge is not root
+# What the worker needs of the machine, besides this Python: read-only, at the same paths.
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+# Where other Pythons keep packages: hidden, so that a student cannot add them to sys.path.
+OTHER_PACKAGE_FOLDERS = ("/usr/lib/python3*/dist-packages", "/usr/lib/python3*/site-packages",
+                         "/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages",
+                         "/usr/share/pyshared")
+TOOLS = ("unshare", "prlimit", "setpriv", "mount", "pivot_root", "umount")
 
 
 @dataclass
@@ -35,140 +56,248 @@ class Sandbox:
     process: subprocess.Popen
     workdir: Path
     isolation: list  # what the OS provided: keys of ISOLATION
+    identity: identities.Identity = None
+    errors: object = None  # what the sandbox's set-up wrote to stderr (a file)
 
     def stop(self) -> None:
         """Kill the worker and every process it started, then remove its folder."""
         _kill_tree(self.process)
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.identity:
+            self.identity.release()
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by every process of the sandbox: the worker, its threads,
+        what it started, and what those started and ended (a parent's reaped children).
+        Other processes on the machine do not count, so this does not depend on load."""
+        try:
+            top = psutil.Process(self.process.pid)
+            processes = [top, *top.children(recursive=True)]
+        except psutil.Error:
+            return 0.0
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system + times.children_user + times.children_system
+        return total
+
+    def errors_tail(self, limit: int = 2000) -> str:
+        """The end of what the set-up or the worker's start wrote to stderr (for the
+        instructor's log: a student's output goes to the worker's own log)."""
+        if self.errors is None:
+            return ""
+        try:
+            self.errors.seek(0, os.SEEK_END)
+            size = self.errors.tell()
+            self.errors.seek(max(0, size - limit))
+            return self.errors.read().decode(errors="replace").strip()
+        except (OSError, ValueError):
+            return ""
 
 
-def start(limits: Limits, hidden=(), driver: Path = None) -> Sandbox:
-    """Start the worker. ``hidden``: paths the student's code must not see (grades,
-    other submissions); the project's own folders are always hidden. ``driver``: the
-    assignment's scenario driver, copied in as ``driver.py``."""
+def start(limits: Limits, hidden=(), driver: Path = None, imports=()) -> Sandbox:
+    """Start the worker. ``hidden``: paths the student's code must not see even where a
+    folder it needs holds them; ``driver``: the assignment's scenario driver, copied in
+    as ``driver.py``; ``imports``: the modules the assignment allows (and what they need)."""
     workdir = Path(tempfile.mkdtemp(prefix="autograder-run-"))
-    for name in ("worker.py", "wire.py"):
-        shutil.copy(HERE / name, workdir / name)
-    if driver:
-        shutil.copy(driver, workdir / "driver.py")
-    isolation = []
-    command = [sys.executable, "-I", "-S", str(workdir / "worker.py"), *_site_dirs()]
-    user = _unprivileged_user() if os.geteuid() == 0 else None
-    if user:
-        os.chown(workdir, user.pw_uid, user.pw_gid)
-        command = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--", *command]
-        isolation.append("user")
-    if namespaces_available():
-        to_hide = sorted({*_project_paths(), *_shared_writable_paths(), *(str(Path(p).resolve()) for p in hidden)})
-        owner = (user.pw_uid, user.pw_gid) if user else (0, 0)
-        command = _setup_command(workdir, to_hide, command, limits.folder_mb, owner)
+    for source, name in ((HERE / "worker.py", "worker.py"), (HERE / "wire.py", "wire.py"), (driver, "driver.py")):
+        if source:
+            shutil.copyfile(source, workdir / name)
+            (workdir / name).chmod(0o644)  # readable by the sandbox's uid, whatever the checkout's modes
+    identity = identities.lease(limits.processes) if os.geteuid() == 0 else None
+    namespaced = namespaces_available()
+    home = HOME if namespaced else str(workdir)
+    command = [*_drop_command(identity, namespaced), *_limit_command(limits),
+               sys.executable, "-I", "-S", f"{home}/worker.py", *packages.site_dirs()]
+    isolation = ["user"] if identity or namespaced else []
+    if namespaced:
+        command = _setup_command(workdir, command, limits.folder_mb, identity, _hide(hidden), imports)
         isolation += ["network", "processes", "hidden"]
-    command, enter_limits = _with_limits(limits, command)
+    elif identity:
+        os.chown(workdir, identity.uid, identity.gid)
     env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
-    env.update(RUNNER_ENVIRONMENT, HOME=str(workdir), MPLCONFIGDIR=_matplotlib_cache() or str(workdir),
-               TMPDIR=str(workdir))
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        cwd=workdir,
-        env=env,
-        start_new_session=True,
-        umask=0o077,
-        preexec_fn=enter_limits,
-    )
-    return Sandbox(process, workdir, isolation)
+    env.update(RUNNER_ENVIRONMENT, HOME=home, MPLCONFIGDIR=_matplotlib_cache() or home, TMPDIR=home)
+    errors = tempfile.TemporaryFile()
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, cwd=workdir,
+                                   env=env, start_new_session=True, umask=0o077,
+                                   preexec_fn=None if shutil.which("prlimit") else functools.partial(_enter_limits, limits))
+    except OSError:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if identity:
+            identity.release()
+        errors.close()
+        raise
+    return Sandbox(process, workdir, isolation, identity, errors)
 
 
-# Inside the new namespaces, as (namespace) root: loopback up; hold a handle on each
-# folder to keep (the working folder, this Python's homes); hide the given paths under
-# empty mounts; bring back each kept folder that a hidden parent covered (a project
-# cloned under /tmp keeps its .venv); put the working folder's files on a tmpfs of
-# FOLDER_KB owned by UID:GID, so that all the student writes is bounded; then run the
-# rest of the command line as a child, so the shell stays the namespace's first process
-# and the worker an ordinary one.
-# Arguments: FOLDER_KB UID GID NKEEP KEEP... NHIDE HIDE... COMMAND...; the first KEEP is
-# the working folder (at most seven: the handles are descriptors 3 to 9, all sh can name).
-_SETUP_SCRIPT = """
+def _drop_command(identity, namespaced: bool) -> list:
+    """What runs the worker with no privilege: as root, the leased uid with every
+    capability dropped; otherwise a user namespace of its own in which it is not root
+    (its own mount namespace too, so that the root it was given is locked)."""
+    no_new_privileges = [_tool("setpriv"), "--no-new-privs"]
+    if identity:
+        return [*no_new_privileges, f"--reuid={identity.uid}", f"--regid={identity.gid}", "--clear-groups",
+                "--bounding-set=-all", "--inh-caps=-all", "--"]
+    if namespaced:
+        return [_tool("unshare"), "--user", f"--map-user={INNER_UID}", f"--map-group={INNER_UID}", "--mount", "--",
+                *no_new_privileges, "--"]
+    return [*no_new_privileges, "--"] if shutil.which("setpriv") else []
+
+
+def _rlimits(limits: Limits) -> dict:
+    """``{resource: (soft, hard)}`` for the worker and all it starts."""
+    megabyte = 2**20
+    return {
+        resource.RLIMIT_AS: (limits.memory_mb * megabyte,) * 2,
+        resource.RLIMIT_CPU: (limits.cpu_seconds, limits.cpu_seconds + 5),
+        resource.RLIMIT_FSIZE: (limits.file_size_mb * megabyte,) * 2,
+        resource.RLIMIT_NOFILE: (limits.open_files,) * 2,
+        resource.RLIMIT_CORE: (0, 0),
+        resource.RLIMIT_NPROC: (limits.processes,) * 2,
+    }
+
+
+_PRLIMIT_OPTIONS = {resource.RLIMIT_AS: "--as", resource.RLIMIT_CPU: "--cpu", resource.RLIMIT_FSIZE: "--fsize",
+                    resource.RLIMIT_NOFILE: "--nofile", resource.RLIMIT_CORE: "--core", resource.RLIMIT_NPROC: "--nproc"}
+
+
+def _limit_command(limits: Limits) -> list:
+    """``prlimit`` with the sandbox's resource limits, run as the last stage before the
+    worker: a process cap set earlier would also count the judge's own processes. (Where
+    there is no ``prlimit``, and so no namespaces, the limits are set before exec.)"""
+    if not shutil.which("prlimit"):
+        return []
+    options = [f"{_PRLIMIT_OPTIONS[kind]}={soft}:{hard}" for kind, (soft, hard) in _rlimits(limits).items()]
+    return [_tool("prlimit"), *options, "--"]
+
+
+def _enter_limits(limits: Limits) -> None:
+    for kind, values in _rlimits(limits).items():
+        resource.setrlimit(kind, values)
+
+
+def _tool(name: str) -> str:
+    """The program's full path, so the sandbox needs no PATH to find it."""
+    return shutil.which(name) or name
+
+
+# Run by ``unshare`` (as root, or as root of a new user namespace) in the worker's folder.
+# Arguments: FOLDER_KB UID GID CGROUPS BIND... -- SITE... -- ENTRY... -- HIDE... -- COMMAND...
+# It joins the sandbox's cgroups (CGROUPS: folders, one a line; may be empty); builds the
+# new root on a tmpfs mounted over the worker's folder (whose files it keeps a handle on),
+# with the folders it makes readable by the worker's uid: each BIND read-only
+# at its own path, each SITE folder as an empty tmpfs holding only the ENTRY paths bound
+# read-only, /proc, /sys, a few devices, empty mounts over each HIDE, and /sandbox (and
+# /tmp) a tmpfs of FOLDER_KB owned by UID:GID holding the worker's files; then switches to
+# that root, detaches the old one, makes the rest read-only, and runs COMMAND as a child,
+# so the shell stays the namespace's first process. Exit status 97: the set-up failed.
+_SETUP_SCRIPT = r"""
+set -u
+umask 022
 ip link set lo up 2>/dev/null
-folder_kb=$1; uid=$2; gid=$3; shift 3
-nkeep=$1; shift; i=0
-while [ $i -lt "$nkeep" ]; do
-  eval "keep_$i=\\$1; exec $((3 + i))<\\"\\$1\\"" || exit 97
-  i=$((i + 1)); shift
-done
-n=$1; shift
-while [ "$n" -gt 0 ]; do
-  if [ -d "$1" ]; then mount -t tmpfs -o size=64k,mode=0755 tmpfs "$1" || exit 97
-  elif [ -e "$1" ]; then mount --bind /dev/null "$1" || exit 97
+folder_kb=$1 uid=$2 gid=$3 cgroups=$4; shift 4
+spaces=$IFS; IFS='
+'
+for group in $cgroups; do echo 0 > "$group/cgroup.procs" || exit 97; done
+IFS=$spaces
+exec 3<. || exit 97
+root=$PWD
+mount -t tmpfs -o size=16m,mode=0755 sandbox-root "$root" || exit 97
+read_only() {
+  mount -o remount,bind,ro,nosuid,nodev "$1" 2>/dev/null || mount -o remount,bind,ro,nosuid,nodev,noexec "$1"
+}
+bind() {
+  if [ -L "$1" ]; then mkdir -p "$root${1%/*}" && ln -s "$(readlink "$1")" "$root$1"
+  elif [ -d "$1" ]; then mkdir -p "$root$1" && mount --rbind "$1" "$root$1" && read_only "$root$1"
+  elif [ -e "$1" ]; then mkdir -p "$root${1%/*}" && : > "$root$1" && mount --bind "$1" "$root$1" && read_only "$root$1"
   fi
-  n=$((n - 1)); shift
+}
+while [ "$1" != -- ]; do bind "$1" || exit 97; shift; done; shift
+sites=""
+while [ "$1" != -- ]; do
+  mkdir -p "$root$1" && mount -t tmpfs -o size=1m,mode=0755 packages "$root$1" || exit 97
+  sites="$sites$1
+"
+  shift
+done; shift
+while [ "$1" != -- ]; do bind "$1" || exit 97; shift; done; shift
+printf %s "$sites" | while IFS= read -r site; do read_only "$root$site" || exit 97; done || exit 97
+mkdir -p "$root/proc" "$root/sys" "$root/dev/shm" "$root/tmp" "$root/sandbox" || exit 97
+mount --rbind /proc "$root/proc" || exit 97
+mount --rbind /sys "$root/sys" && read_only "$root/sys" || exit 97
+if [ -d "$root/sys/fs/cgroup" ]; then mount -t tmpfs -o size=4k,mode=0755,ro none "$root/sys/fs/cgroup" || exit 97; fi
+for device in null zero full random urandom; do
+  : > "$root/dev/$device" && mount --bind "/dev/$device" "$root/dev/$device" || exit 97
 done
-i=0
-while [ $i -lt "$nkeep" ]; do
-  eval "path=\\$keep_$i"; fd=$((3 + i))
-  if [ ! "$path" -ef "/proc/self/fd/$fd" ]; then
-    (umask 022; mkdir -p "$path") && mount --no-canonicalize --bind "/proc/self/fd/$fd" "$path" || exit 97
+ln -s /proc/self/fd "$root/dev/fd"
+while [ "$1" != -- ]; do
+  if [ -L "$root$1" ] || [ ! -e "$root$1" ]; then :
+  elif [ -d "$root$1" ]; then mount -t tmpfs -o size=4k,mode=0755,ro none "$root$1" || exit 97
+  else mount --bind /dev/null "$root$1" || exit 97
   fi
-  i=$((i + 1))
-done
-mount -t tmpfs -o "size=${folder_kb}k,mode=0700,uid=$uid,gid=$gid" tmpfs "$keep_0" || exit 97
-cp -Rp /proc/self/fd/3/. "$keep_0" || exit 97
-i=0
-while [ $i -lt "$nkeep" ]; do
-  eval "exec $((3 + i))<&-"; i=$((i + 1))
-done
-cd "$keep_0" || exit 97
+  shift
+done; shift
+mount -t tmpfs -o "size=${folder_kb}k,mode=0700,uid=$uid,gid=$gid,nosuid,nodev" work "$root/sandbox" || exit 97
+cp -Rp /proc/self/fd/3/. "$root/sandbox" && chown -R "$uid:$gid" "$root/sandbox" || exit 97
+exec 3<&-
+mount --bind "$root/sandbox" "$root/tmp" || exit 97
+cd "$root" && mkdir .old && pivot_root . .old && umount -l /.old && rmdir /.old || exit 97
+mount -o remount,ro,nosuid,nodev sandbox-root / || exit 97
+cd /sandbox || exit 97
+umask 077
 "$@"
 """
 
 
-def _setup_command(workdir: Path, hidden: list, command: list, folder_mb: int, owner: tuple) -> list:
-    keep = [str(workdir), *dict.fromkeys(str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix))]
-    return [*_unshare_prefix(), "sh", "-c", _SETUP_SCRIPT, "sh", str(folder_mb * 1024), *map(str, owner),
-            str(len(keep)), *keep, str(len(hidden)), *hidden, *command]
+def _setup_command(workdir: Path, command: list, folder_mb: int, identity, hidden: list, imports) -> list:
+    owner = (identity.uid, identity.gid) if identity else (0, 0)
+    cgroups = "\n".join(identity.cgroups) if identity else ""
+    sites = [str(Path(site).resolve()) for site in packages.site_dirs()]
+    entries = packages.visible_entries(tuple(sorted({"numpy", *imports})))  # the worker's wire needs numpy
+    outer = [_tool("unshare"), *([] if os.geteuid() == 0 else ["--user", "--map-root-user"]),
+             "--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child", "--"]
+    return [*outer, "sh", "-c", _SETUP_SCRIPT, "sh", str(folder_mb * 1024), *map(str, owner), cgroups,
+            *_bound_folders(), "--", *sites, "--", *entries, "--", *hidden, "--", *command]
 
 
-def _project_paths() -> list:
-    """Every entry of the project's root except the one holding this Python."""
-    return [str(entry) for entry in HERE.parents[1].iterdir() if not _holds_python(entry)]
+def _bound_folders() -> list:
+    """The system's folders and this Python's homes (a virtual environment and the
+    Python it was made from), as real paths."""
+    homes = [str(Path(home).resolve()) for home in (sys.prefix, sys.base_prefix)]
+    folders = [folder for folder in SYSTEM_FOLDERS if os.path.lexists(folder)]
+    return list(dict.fromkeys([*folders, *homes]))
 
 
-# Folders anyone may write to: each gets an empty, private mount, so that nothing the
-# student's code writes there outlives it (the worker's own folder is reached by handle).
-SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
-
-
-def _shared_writable_paths() -> list:
-    return [path for path in SHARED_WRITABLE if os.path.isdir(path)]
-
-
-def _holds_python(path: Path) -> bool:
-    python_home = Path(sys.prefix).resolve()
-    return path.resolve() in (python_home, *python_home.parents)
+def _hide(hidden) -> list:
+    """What must not be seen inside the folders the sandbox shows: the judge's own paths
+    (results, submissions) and every package folder but this Python's allowed view."""
+    sites = {str(Path(site).resolve()) for site in packages.site_dirs()}
+    others = [str(path) for pattern in OTHER_PACKAGE_FOLDERS for path in Path("/").glob(pattern.lstrip("/"))]
+    base = Path(sys.base_prefix).resolve()
+    others += [str(path) for path in base.glob("lib/python3*/site-packages")]
+    paths = {str(Path(path).resolve()) for path in [*hidden, *others]}
+    return sorted(path for path in paths - sites if path != "/")
 
 
 @functools.lru_cache(maxsize=None)
 def namespaces_available() -> bool:
-    """Whether ``unshare`` can give the worker its own network and PID namespaces here."""
-    if shutil.which("unshare") is None:
+    """Whether this machine lets the sandbox build its own root in new namespaces (tried
+    once, with the very set-up a worker gets)."""
+    if not all(shutil.which(tool) for tool in TOOLS):
         return False
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "worker.py").touch()
-        command = _setup_command(Path(folder), _shared_writable_paths()[:1], ["test", "-e", "worker.py"], 1, (0, 0))
+        command = _setup_command(Path(folder), [*_drop_command(None, True), "test", "-e", f"{HOME}/worker.py"],
+                                 1, None, [], ())
         try:
-            probe = subprocess.run(command, capture_output=True, timeout=10, cwd=folder)
+            probe = subprocess.run(command, capture_output=True, timeout=30, cwd=folder)
         except (OSError, subprocess.SubprocessError):
             return False
     return probe.returncode == 0
-
-
-def _unshare_prefix() -> list:
-    user_namespace = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
-    # --mount-proc: the student's /proc shows only its own processes (not the judge's
-    # environment or command line).
-    return ["unshare", *user_namespace, "--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child", "--"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -186,53 +315,6 @@ def _matplotlib_cache():
     except (OSError, subprocess.SubprocessError):
         return None
     return str(folder)
-
-
-def _site_dirs() -> list:
-    paths = sysconfig.get_paths()
-    return list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
-
-
-def _unprivileged_user():
-    import pwd
-
-    try:
-        return pwd.getpwnam(UNPRIVILEGED_USER)
-    except KeyError:
-        return None
-
-
-def _rlimits(limits: Limits) -> dict:
-    """{resource: (soft, hard)}, inherited by all the worker starts."""
-    megabyte = 2**20
-    return {
-        resource.RLIMIT_AS: (limits.memory_mb * megabyte,) * 2,
-        resource.RLIMIT_CPU: (limits.cpu_seconds, limits.cpu_seconds + 5),
-        resource.RLIMIT_FSIZE: (limits.file_size_mb * megabyte,) * 2,
-        resource.RLIMIT_NOFILE: (limits.open_files,) * 2,
-        resource.RLIMIT_CORE: (0, 0),
-        resource.RLIMIT_NPROC: (limits.processes,) * 2,  # counts once not root
-    }
-
-
-_PRLIMIT_OPTIONS = {resource.RLIMIT_AS: "--as", resource.RLIMIT_CPU: "--cpu", resource.RLIMIT_FSIZE: "--fsize",
-                    resource.RLIMIT_NOFILE: "--nofile", resource.RLIMIT_CORE: "--core", resource.RLIMIT_NPROC: "--nproc"}
-
-
-def _with_limits(limits: Limits, command: list) -> tuple:
-    """The command under ``prlimit``, or, without it, a function that sets the limits in
-    the child before exec (Python calls that unsafe while the judge has threads running,
-    as it does when it calibrates, so it is only the fallback)."""
-    rlimits = _rlimits(limits)
-    if shutil.which("prlimit"):
-        options = [f"{_PRLIMIT_OPTIONS[kind]}={soft}:{hard}" for kind, (soft, hard) in rlimits.items()]
-        return ["prlimit", *options, "--", *command], None
-    return command, functools.partial(_enter_limits, rlimits)
-
-
-def _enter_limits(rlimits: dict) -> None:
-    for kind, values in rlimits.items():
-        resource.setrlimit(kind, values)
 
 
 def _kill_tree(process: subprocess.Popen) -> None:

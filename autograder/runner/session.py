@@ -3,6 +3,10 @@
 Every answer is checked here before anyone looks at it: it must arrive within its
 time limit, decode as plain numeric data, and say what happened in a form we know.
 Time is measured on this side, so nothing the student's code does to its clock counts.
+
+A sandbox that does not start (the machine out of something, a leftover of another
+grading) is not the student's doing: it is retried, and then reported as
+:class:`SandboxUnavailable`, which the judge records as *not graded*, never as a zero.
 """
 import threading
 import time
@@ -24,6 +28,14 @@ class LoadReport:
     seconds: float = 0.0
 
 
+class SandboxUnavailable(Exception):
+    """The sandbox could not be started; the message says why, for the instructor."""
+
+
+START_TRIES = 3
+START_SECONDS = 60.0  # from starting the sandbox to the worker's first word (numpy imported)
+
+
 @dataclass
 class Outcome:
     """What one call of a student's function did."""
@@ -32,7 +44,8 @@ class Outcome:
     value: object = None
     error: dict = field(default_factory=dict)  # for "raised": type, message, where
     args_after: object = None  # the arguments as the function left them
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock, judged here
+    cpu_seconds: float = 0.0  # CPU of every process of the sandbox, for timed calls
 
 
 class _Timeout(Exception):
@@ -46,10 +59,35 @@ class Runner:
     fresh one (:class:`RunnerPool`) for the functions still to grade.
     """
 
-    def __init__(self, limits: Limits, hidden=(), driver=None):
+    def __init__(self, limits: Limits, hidden=(), driver=None, imports=()):
         self.limits = limits
-        self.box = sandbox.start(limits, hidden, driver)
+        problems = []
+        for _ in range(START_TRIES):
+            problem = self._start(hidden, driver, imports)
+            if not problem:
+                return
+            problems.append(problem)
+        raise SandboxUnavailable(f"the sandbox did not start ({START_TRIES} tries): {problems[-1]}")
+
+    def _start(self, hidden, driver, imports) -> str:
+        """Start a sandbox and wait for the worker's first word: "" or why it failed."""
+        try:
+            self.box = sandbox.start(self.limits, hidden, driver, imports)
+        except (OSError, sandbox.identities.NoIdentity) as error:
+            return str(error)
         self.alive = True
+        try:
+            reply = self._receive(time.monotonic() + START_SECONDS)
+            if isinstance(reply, dict) and reply.get("event") == "ready":
+                return ""
+            problem = "the worker's first message was not 'ready'"
+        except _Timeout:
+            problem = f"no word from the worker within {START_SECONDS:g} s"
+        except (EOFError, OSError, ValueError):
+            problem = "the worker ended before it was ready"
+        self.close()
+        tail = self.box.errors_tail()
+        return f"{problem}; exit status {self.box.process.returncode}" + (f"; stderr: {tail}" if tail else "")
 
     @property
     def isolation(self) -> list:
@@ -87,11 +125,13 @@ class Runner:
             self.close()
             return LoadReport(ok=False, problem="garbled", last_cell=last, seconds=time.monotonic() - started)
 
-    def call(self, function: str, args: tuple, kwargs: dict, timeout: float) -> Outcome:
+    def call(self, function: str, args: tuple, kwargs: dict, timeout: float, timed: bool = False) -> Outcome:
         """Call a student's function (or, for ``function="driver:<scenario>"``, run a
-        scenario of the assignment's driver with ``kwargs`` as its inputs)."""
+        scenario of the assignment's driver with ``kwargs`` as its inputs). ``timed``:
+        also measure the CPU time the whole sandbox spent on the call."""
         if not self.alive:
             return Outcome("crashed")
+        cpu_before = self.box.cpu_seconds() if timed else 0.0
         started = time.monotonic()
         if function.startswith("driver:"):
             request = {"op": "drive", "scenario": function.split(":", 1)[1], "inputs": dict(kwargs)}
@@ -101,6 +141,7 @@ class Runner:
             self._send(request)
             reply = self._receive(started + timeout)
             seconds = time.monotonic() - started
+            cpu_seconds = self.box.cpu_seconds() - cpu_before if timed else 0.0
         except _Timeout:
             self.close()
             return Outcome("timeout", seconds=time.monotonic() - started)
@@ -114,8 +155,10 @@ class Runner:
             return Outcome("garbled", seconds=seconds)
         if reply["event"] == "raised":
             error = (_error_list([reply]) or [{"type": "Exception", "message": "", "where": []}])[0]
-            return Outcome("raised", error=error, args_after=reply.get("args_after"), seconds=seconds)
-        return Outcome(reply["event"], value=reply.get("value"), args_after=reply.get("args_after"), seconds=seconds)
+            return Outcome("raised", error=error, args_after=reply.get("args_after"), seconds=seconds,
+                           cpu_seconds=cpu_seconds)
+        return Outcome(reply["event"], value=reply.get("value"), args_after=reply.get("args_after"), seconds=seconds,
+                       cpu_seconds=cpu_seconds)
 
     def close(self) -> None:
         if self.alive:
@@ -159,6 +202,7 @@ def _error_list(errors) -> list:
                 "type": str(error.get("type", "Exception"))[:100],
                 "message": str(error.get("message", ""))[:2000],
                 "where": [str(line)[:300] for line in where[:3]] if isinstance(where, list) else [],
+                "module": str(error.get("module", ""))[:200],
             }
         )
     return clean

@@ -83,7 +83,10 @@ def _describe(error: BaseException, limit: int = 2000) -> dict:
     ]
     where = [f"{frame.filename[1:-1]}, line {frame.lineno}, in {frame.name}" for frame in frames[-3:]]
     kind = "ValueError" if isinstance(error, ValueError) else type(error).__name__
-    return {"type": kind[:100], "message": str(error)[:limit], "where": where}
+    described = {"type": kind[:100], "message": str(error)[:limit], "where": where}
+    if isinstance(error, ImportError) and isinstance(error.name, str):
+        described["module"] = error.name[:200]  # the judge tells which packages the assignment allows
+    return described
 
 
 def _safe_describe(error: BaseException) -> dict:
@@ -140,6 +143,7 @@ def _drive(namespace, request):
 
 def main() -> None:
     from_judge, to_judge = _take_protocol_channel()
+    _send(to_judge, {"event": "ready"})  # the sandbox started: what fails from here on is the notebook's
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     namespace["get_ipython"] = lambda: shell
     shell = _Shell(namespace)

@@ -23,4 +23,5 @@ ASSIGNMENT = Assignment(
         processes=1024,  # TensorFlow's thread pools grow with the machine's cores
     ),
     budgets={"fit": Budget(seconds={"cpu": 60.0, "gpu": 60.0})},
+    imports=("numpy", "matplotlib", "tensorflow"),
 )
