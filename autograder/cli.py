@@ -13,6 +13,7 @@ The exit status is 0 whenever grading finished, whatever the scores.
 import argparse
 import json
 import os
+import resource
 import secrets
 import signal
 import subprocess
@@ -91,8 +92,14 @@ def main(argv=None) -> int:
         return 130
 
 
+# The judge's own memory bound (address space): whatever a submission sends it, the judge
+# fails alone, and its batch records why. Far above what it needs (TensorFlow included).
+JUDGE_MEMORY_MB = 16384
+
+
 def run() -> None:
     """The ``autograder`` command: ``main()``, then exit."""
+    _bound_memory(JUDGE_MEMORY_MB)
     code = main()
     if "tensorflow" in sys.modules:
         # TensorFlow's teardown at interpreter exit takes over a second and undoes nothing
@@ -104,6 +111,15 @@ def run() -> None:
                 pass
         os._exit(code)
     sys.exit(code)
+
+
+def _bound_memory(megabytes: int) -> None:
+    """Lower the soft address-space limit (children, which set their own, may raise it
+    again up to the hard limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    bound = megabytes * 2**20
+    if soft == resource.RLIM_INFINITY or soft > bound:
+        resource.setrlimit(resource.RLIMIT_AS, (bound if hard == resource.RLIM_INFINITY else min(bound, hard), hard))
 
 
 def _grade(args, cli) -> int:
@@ -206,9 +222,12 @@ def _report(args, cli) -> int:
 
 
 def _release(args, cli) -> int:
+    # nbgrader runs its database migrations with the ``alembic`` command: this Python's
+    # own, found on PATH whether or not the environment was activated
+    environment = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     for name in args.names or assignments.names():
         subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
-                       cwd=assignments.PROJECT, check=True)
+                       cwd=assignments.PROJECT, check=True, env=environment)
     return 0
 
 

@@ -170,7 +170,7 @@ def program(submitted: nbformat.NotebookNode, released: nbformat.NotebookNode, f
     for position, cell in enumerate(merged, start=1):
         if cell.cell_type == "code" and not _is_visible_test(cell) and "demo" not in _tags(cell):
             label = _grade_id(cell) or f"your cell {position}"
-            cells.append({"label": f"cell {position} ({label})", "source": cell.source})
+            cells.append({"label": f"cell {position} ({label})", "source": python_source(cell.source)})
     definitions = [(cell["label"], _top_level_definitions(cell["source"])) for cell in cells] if functions else []
     for function in functions:
         defining = [label for label, names in definitions if function in names]
@@ -210,6 +210,22 @@ def _is_flag(key, value) -> bool:
 def plain_python(source: str) -> str:
     """The cell without IPython's magic and shell lines (for trusted, judge-side use)."""
     return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
+def python_source(source: str) -> str:
+    """The cell as plain Python: IPython syntax (``%time``, ``!ls``, ``x?``) rewritten as
+    calls of ``get_ipython()``, as Jupyter runs it. Done here, by the judge: IPython is
+    not among the packages a sandbox can import. Where IPython cannot rewrite it, the
+    magic and shell lines are dropped."""
+    lines = [line.strip() for line in source.splitlines()]
+    if not any(line.startswith(("%", "!")) or line.endswith("?") or "=!" in line.replace(" ", "") for line in lines):
+        return source  # plain Python: spare the import of IPython
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 (hostile text can break IPython's parser too)
+        return plain_python(source)
 
 
 def _top_level_definitions(source: str) -> set:

@@ -233,22 +233,23 @@ def _attack_notebook(code: str, out: Path) -> nbformat.NotebookNode:
     return notebook
 
 
-def _leftovers() -> list:
+def _leftovers(marker: str) -> list:
+    """Processes an attack started (they carry its marker), still running."""
     found = []
     for process in psutil.process_iter(["cmdline"]):
         try:
-            if MARKER in " ".join(process.info["cmdline"] or []):
+            if marker in " ".join(process.info["cmdline"] or []):
                 found.append(process)
         except psutil.Error:
             pass
     return found
 
 
-def _marker_files() -> list:
-    """Files the attacks name with the marker, wherever they tried to write them."""
+def _marker_files(marker: str) -> list:
+    """Files an attack named with its marker, wherever it tried to write them."""
     places = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), ROOT, Path.home(), Path(sys.prefix),
               Path(np.__file__).parent, *map(Path, sysconfig.get_paths().values())]
-    return sorted({path for place in places if place.exists() for path in place.glob(f"{MARKER}*")})
+    return sorted({path for place in places if place.exists() for path in place.glob(f"{marker}*")})
 
 
 MODES = ["root", "unprivileged"]
@@ -288,11 +289,12 @@ def test_attack_earns_nothing_and_leaves_no_trace(name, mode, tmp_path, calibrat
     out = tmp_path / "out"
     out.mkdir()
     (out / "canary").write_text("judge's file")
-    markers_before = _marker_files()
+    marker = f"{MARKER}-{name}-{mode}"  # its own: attacks of other tests run at the same time
+    markers_before = _marker_files(marker)
     started = time.monotonic()
     # an attack on the calibration needs the grading to calibrate for itself
     budgets = None if name == "burn_the_cpu_while_loading" else calibrated("conv")
-    notebook = _attack_notebook(_spin(ATTACKS[name], calibrated("conv")), out)
+    notebook = _attack_notebook(_spin(ATTACKS[name], calibrated("conv")).replace(MARKER, marker), out)
     results = grade_as(mode, notebook, tmp_path, out, budgets)
     assert time.monotonic() - started < 120
     scores = scores_by_function(results)
@@ -308,9 +310,9 @@ def test_attack_earns_nothing_and_leaves_no_trace(name, mode, tmp_path, calibrat
         others = {f: s for f, s in scores.items() if f != "conv_forward" and s[0] < s[1]}
         assert not others, f"{name} cost points elsewhere: {others}"
     time.sleep(0.2)
-    assert not _leftovers(), f"{name} left processes behind"
+    assert not _leftovers(marker), f"{name} left processes behind"
     assert (out / "canary").read_text() == "judge's file"
-    assert _marker_files() == markers_before
+    assert _marker_files(marker) == markers_before
     assert not [p for p in (ROOT / "results.json", ROOT / "feedback.html", Path.home() / "results.json") if p.exists()]
 
 
@@ -320,6 +322,9 @@ def test_a_library_call_is_named_as_not_allowed(tmp_path, calibrated):
                              budgets=calibrated("conv"))
     outputs = " ".join(t["output"] for t in results["tests"] if t["tags"] == ["conv_forward"])
     assert "scipy, which is not available in this assignment: build it with numpy" in outputs
+    at_the_top = _attack_notebook("import scipy.signal\n", tmp_path)
+    results = grade_notebook(at_the_top, "conv", tmp_path / "top", budgets=calibrated("conv"))
+    assert "imports scipy, which is not available in this assignment" in results["tests"][0]["output"]
 
 
 def test_clock_patching_does_not_beat_the_budget(tmp_path, calibrated):

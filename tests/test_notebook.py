@@ -310,3 +310,38 @@ def test_command_ends_with_everything_written_after_loading_tensorflow(tmp_path)
     assert results["score"] == 0 and results["max_score"] > 0
     assert f"0 / {results['max_score']:g}" in finished.stdout
     assert "</html>" in (out / "feedback.html").read_text()
+
+
+@pytest.mark.parametrize("name", assignments.names())
+def test_the_notebook_states_and_checks_what_may_be_imported(name):
+    """The released notebook says which packages the autograder has, and its last cell
+    (a check students run) passes on the solution and names a package it lacks."""
+    assignment = assignments.load(name)
+    released = nbformat.read(assignment.released_notebook, as_version=4)
+    cells = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in released.cells}
+    assert all(f"{package}" in cells["what_to_import"].source.lower() for package in assignment.imports)
+    check = cells["check_imports"].source
+    assert "ALLOWED = {" + ", ".join(f'"{p}"' for p in sorted(assignment.imports)) + "}" in check
+
+    source = nbformat.read(assignment.source_notebook, as_version=4)
+    shell = type("Shell", (), {"run_line_magic": lambda *args, **kwargs: None})()
+    namespace = {"__name__": "__main__", "get_ipython": lambda: shell}
+    for index, cell in enumerate(source.cells):
+        flags = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and (flags.get("solution") or flags.get("grade_id") == "imports"):
+            _run_as_a_cell(notebook.python_source(cell.source), f"<cell {index}>", namespace)
+    _run_as_a_cell(check, "<check>", namespace)  # the solution uses only what is allowed
+
+    first = assignment.functions[0]
+    _run_as_a_cell(f"def {first}(*args, **kwargs):\n    from scipy import signal\n    return signal\n", "<student>",
+                   namespace)
+    with pytest.raises(AssertionError, match=f"{first} uses scipy, which is not available in this assignment"):
+        _run_as_a_cell(check, "<check>", namespace)
+
+
+def _run_as_a_cell(source: str, filename: str, namespace: dict) -> None:
+    """As Jupyter runs a cell: its source readable by ``inspect``."""
+    import linecache
+
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)

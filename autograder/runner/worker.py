@@ -63,20 +63,6 @@ class _Shell:
         return lambda *args, **kwargs: None
 
 
-def _python_source(cell_source: str) -> str:
-    """IPython syntax (magics, ``!shell``) rewritten as plain Python calls."""
-    lines = [line.strip() for line in cell_source.splitlines()]
-    if not any(line.startswith(("%", "!")) or line.endswith("?") or "= !" in line or "=!" in line for line in lines):
-        return cell_source  # plain Python: spare the import of IPython
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-    except ImportError:  # without IPython, magic lines are dropped
-        return "\n".join(
-            line for line in cell_source.splitlines() if not line.lstrip().startswith(("%", "!"))
-        )
-    return TransformerManager().transform_cell(cell_source)
-
-
 def _describe(error: BaseException, limit: int = 2000) -> dict:
     frames = [
         frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.startswith("<cell")
@@ -105,7 +91,8 @@ def _run_cells(cells, namespace, to_judge):
     for index, cell in enumerate(cells):
         _send(to_judge, {"event": "cell", "index": index})
         try:
-            source, filename = _python_source(cell["source"]), f"<{cell['label']}>"
+            # the judge has rewritten IPython syntax already (IPython is not in the sandbox)
+            source, filename = cell["source"], f"<{cell['label']}>"
             # as IPython does: inspect (and so tf.function's AutoGraph) can then read the cell's code
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             exec(compile(source, filename, "exec"), namespace)
