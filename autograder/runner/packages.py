@@ -6,8 +6,10 @@ distributions those require, so ``import scipy`` in a numpy assignment finds not
 inside the student's process or out. Everything here is read from the installed
 distributions' own metadata (``importlib.metadata``), so the view follows the lock file.
 """
+import csv
 import functools
 import importlib.metadata as metadata
+import io
 import sysconfig
 from pathlib import Path
 
@@ -28,8 +30,7 @@ def visible_entries(imports: tuple) -> tuple:
     ``.dist-info`` folders) that make up ``imports`` and everything they require, as
     absolute paths."""
     installed = _installed()
-    providers = metadata.packages_distributions()
-    wanted = [canonicalize_name(name) for module in imports for name in providers.get(module, [])]
+    wanted = [name for module in imports for name in _providers(module, installed)]
     entries, seen = set(), set()
     while wanted:
         name = wanted.pop()
@@ -37,20 +38,29 @@ def visible_entries(imports: tuple) -> tuple:
             continue
         seen.add(name)
         distribution = installed[name]
-        entries |= _top_level_entries(distribution)
+        folder = Path(distribution.locate_file("")).resolve()
+        entries |= {str(folder / entry) for entry in _top_level(distribution) if (folder / entry).exists()}
         wanted += _requirements(distribution)
     return tuple(sorted(entries))
 
 
 def _installed() -> dict:
-    """``{canonical name: distribution}`` for the distributions in this Python's site folders."""
-    folders = {Path(folder).resolve() for folder in site_dirs()}
+    """``{canonical name: distribution}`` for the distributions in this Python's site
+    folders (named from their ``.dist-info`` folders: no metadata is parsed for this)."""
     installed = {}
-    for distribution in metadata.distributions(path=[str(folder) for folder in folders]):
-        name = distribution.metadata["Name"]
-        if name:
-            installed.setdefault(canonicalize_name(name), distribution)
+    for folder in dict.fromkeys(Path(site).resolve() for site in site_dirs()):
+        for info in sorted(folder.glob("*.dist-info")):
+            name = canonicalize_name(info.name[: -len(".dist-info")].rsplit("-", 1)[0])
+            installed.setdefault(name, metadata.PathDistribution(info))
     return installed
+
+
+def _providers(module: str, installed: dict) -> list:
+    """The distributions that install the top-level module ``module``."""
+    same_name = canonicalize_name(module)
+    if same_name in installed and module in _top_level(installed[same_name]):
+        return [same_name]
+    return [name for name, distribution in installed.items() if module in _top_level(distribution)]
 
 
 def _requirements(distribution) -> list:
@@ -66,16 +76,16 @@ def _requirements(distribution) -> list:
     return names
 
 
-def _top_level_entries(distribution) -> set:
+@functools.lru_cache(maxsize=None)
+def _top_level(distribution) -> frozenset:
     """The first path component of every file the distribution installed in its site
-    folder (``numpy``, ``numpy.libs``, ``numpy-2.4.6.dist-info``), as absolute paths.
+    folder (``numpy``, ``numpy.libs``, ``numpy-2.4.6.dist-info``), read from its RECORD.
     Scripts (outside the folder) and ``.pth`` files (never run: the worker starts with
     ``-S``) are left out."""
-    folder = Path(distribution.locate_file("")).resolve()
-    entries = set()
-    for file in distribution.files or []:
-        first = file.parts[0] if file.parts else ""
-        if first in ("", "..", "__pycache__") or first.endswith(".pth") or first.startswith("__editable__"):
-            continue
-        entries.add(str(folder / first))
-    return {entry for entry in entries if Path(entry).exists()}
+    names = set()
+    for row in csv.reader(io.StringIO(distribution.read_text("RECORD") or "")):
+        first = row[0].split("/", 1)[0] if row else ""
+        if first and first not in ("..", "__pycache__") and not first.endswith(".pth") \
+                and not first.startswith("__editable__"):
+            names.add(first)
+    return frozenset(names)
