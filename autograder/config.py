@@ -15,7 +15,7 @@ class Limits:
     file_size_mb: int = 64  # RLIMIT_FSIZE: largest file the runner may write
     folder_mb: int = 256  # all the runner may write in its working folder (a tmpfs, where namespaces exist)
     open_files: int = 256  # RLIMIT_NOFILE
-    processes: int = 256  # RLIMIT_NPROC, applied when not root
+    processes: int = 256  # tasks (processes and threads) of one sandbox: its pids cgroup and RLIMIT_NPROC
     notebook_bytes: int = 20 * 2**20  # larger submissions are refused unread
 
     def with_overrides(self, **changes) -> "Limits":

@@ -60,12 +60,12 @@ def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "c
     seed = secrets.randbelow(2**31) if seed is None else seed
     notes, problem = [], ""
     try:
-        if budgets is None:
-            budgets = budget_calibration.calibrate(assignment, device)
         submitted = notebook.read(Path(path), assignment.limits.notebook_bytes, within)
         released = nbformat.read(assignment.released_notebook, as_version=4)
         program = notebook.program(submitted, released, assignment.functions)
         notes = program.notes
+        if budgets is None:
+            budgets = budget_calibration.calibrate(assignment, device)
         # the notebook runs in its own process: load what the hidden tests need
         # (TensorFlow takes seconds) while it does
         with ThreadPoolExecutor(max_workers=1) as pool:

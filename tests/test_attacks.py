@@ -198,10 +198,11 @@ import hashlib, time
 _correct, _seen = conv_forward, {}
 def conv_forward(x, w, b, stride=1, pad=0):
     key = hashlib.sha1(x.tobytes() + w.tobytes() + repr((stride, pad)).encode()).hexdigest()
-    if key not in _seen:
+    if key not in _seen and x.shape == (4, 16, 16, 3):  # slow on the budget's inputs only
         end = time.process_time() + SPIN
         while time.process_time() < end:
             pass
+    if key not in _seen:
         _seen[key] = _correct(x, w, b, stride, pad)
     return _seen[key]
 ''',
@@ -210,7 +211,7 @@ import multiprocessing, threading, time
 def _burn():
     while True:
         pass
-for _ in range(4):
+for _ in range(2):
     threading.Thread(target=_burn, daemon=True).start()
     multiprocessing.Process(target=_burn, daemon=True).start()
 _correct = conv_forward

@@ -21,6 +21,7 @@ Without namespaces only the limits and, as root, the leased uid remain; the resu
 which isolation was missing.
 """
 import functools
+import json
 import os
 import resource
 import shutil
@@ -48,7 +49,7 @@ SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"
 OTHER_PACKAGE_FOLDERS = ("/usr/lib/python3*/dist-packages", "/usr/lib/python3*/site-packages",
                          "/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages",
                          "/usr/share/pyshared")
-TOOLS = ("unshare", "prlimit", "setpriv", "mount", "pivot_root", "umount")
+TOOLS = ("unshare", "prlimit", "setpriv")
 
 
 @dataclass
@@ -185,68 +186,21 @@ def _tool(name: str) -> str:
     return shutil.which(name) or name
 
 
-# Run by ``unshare`` (as root, or as root of a new user namespace) in the worker's folder.
-# Arguments: FOLDER_KB UID GID CGROUPS BIND... -- SITE... -- ENTRY... -- HIDE... -- COMMAND...
-# It joins the sandbox's cgroups (CGROUPS: folders, one a line; may be empty); builds the
-# new root on a tmpfs mounted over the worker's folder (whose files it keeps a handle on),
-# with the folders it makes readable by the worker's uid: each BIND read-only
-# at its own path, each SITE folder as an empty tmpfs holding only the ENTRY paths bound
-# read-only, /proc, /sys, a few devices, empty mounts over each HIDE, and /sandbox (and
-# /tmp) a tmpfs of FOLDER_KB owned by UID:GID holding the worker's files; then switches to
-# that root, detaches the old one, makes the rest read-only, and runs COMMAND as a child,
-# so the shell stays the namespace's first process. Exit status 97: the set-up failed.
+# Run by ``unshare`` (as root, or as root of a new user namespace) in the worker's folder,
+# with CGROUPS (the sandbox's cgroup folders, one a line; may be empty), the PLAN of its
+# root for ``rootfs.py``, then the COMMAND: joins the cgroups, brings the loopback up,
+# builds the root, and runs COMMAND as a child, so that the shell stays the namespace's
+# first process (it reaps what the student's processes leave). Exit status 97: the
+# set-up failed.
 _SETUP_SCRIPT = r"""
-set -u
 umask 022
-ip link set lo up 2>/dev/null
-folder_kb=$1 uid=$2 gid=$3 cgroups=$4; shift 4
+cgroups=$1 python=$2 rootfs=$3 plan=$4; shift 4
 spaces=$IFS; IFS='
 '
 for group in $cgroups; do echo 0 > "$group/cgroup.procs" || exit 97; done
 IFS=$spaces
-exec 3<. || exit 97
-root=$PWD
-mount -t tmpfs -o size=16m,mode=0755 sandbox-root "$root" || exit 97
-read_only() {
-  mount -o remount,bind,ro,nosuid,nodev "$1" 2>/dev/null || mount -o remount,bind,ro,nosuid,nodev,noexec "$1"
-}
-bind() {
-  if [ -L "$1" ]; then mkdir -p "$root${1%/*}" && ln -s "$(readlink "$1")" "$root$1"
-  elif [ -d "$1" ]; then mkdir -p "$root$1" && mount --rbind "$1" "$root$1" && read_only "$root$1"
-  elif [ -e "$1" ]; then mkdir -p "$root${1%/*}" && : > "$root$1" && mount --bind "$1" "$root$1" && read_only "$root$1"
-  fi
-}
-while [ "$1" != -- ]; do bind "$1" || exit 97; shift; done; shift
-sites=""
-while [ "$1" != -- ]; do
-  mkdir -p "$root$1" && mount -t tmpfs -o size=1m,mode=0755 packages "$root$1" || exit 97
-  sites="$sites$1
-"
-  shift
-done; shift
-while [ "$1" != -- ]; do bind "$1" || exit 97; shift; done; shift
-printf %s "$sites" | while IFS= read -r site; do read_only "$root$site" || exit 97; done || exit 97
-mkdir -p "$root/proc" "$root/sys" "$root/dev/shm" "$root/tmp" "$root/sandbox" || exit 97
-mount --rbind /proc "$root/proc" || exit 97
-mount --rbind /sys "$root/sys" && read_only "$root/sys" || exit 97
-if [ -d "$root/sys/fs/cgroup" ]; then mount -t tmpfs -o size=4k,mode=0755,ro none "$root/sys/fs/cgroup" || exit 97; fi
-for device in null zero full random urandom; do
-  : > "$root/dev/$device" && mount --bind "/dev/$device" "$root/dev/$device" || exit 97
-done
-ln -s /proc/self/fd "$root/dev/fd"
-while [ "$1" != -- ]; do
-  if [ -L "$root$1" ] || [ ! -e "$root$1" ]; then :
-  elif [ -d "$root$1" ]; then mount -t tmpfs -o size=4k,mode=0755,ro none "$root$1" || exit 97
-  else mount --bind /dev/null "$root$1" || exit 97
-  fi
-  shift
-done; shift
-mount -t tmpfs -o "size=${folder_kb}k,mode=0700,uid=$uid,gid=$gid,nosuid,nodev" work "$root/sandbox" || exit 97
-cp -Rp /proc/self/fd/3/. "$root/sandbox" && chown -R "$uid:$gid" "$root/sandbox" || exit 97
-exec 3<&-
-mount --bind "$root/sandbox" "$root/tmp" || exit 97
-cd "$root" && mkdir .old && pivot_root . .old && umount -l /.old && rmdir /.old || exit 97
-mount -o remount,ro,nosuid,nodev sandbox-root / || exit 97
+ip link set lo up 2>/dev/null
+"$python" -I -S "$rootfs" "$plan" || exit 97
 cd /sandbox || exit 97
 umask 077
 "$@"
@@ -256,12 +210,16 @@ umask 077
 def _setup_command(workdir: Path, command: list, folder_mb: int, identity, hidden: list, imports) -> list:
     owner = (identity.uid, identity.gid) if identity else (0, 0)
     cgroups = "\n".join(identity.cgroups) if identity else ""
-    sites = [str(Path(site).resolve()) for site in packages.site_dirs()]
     entries = packages.visible_entries(tuple(sorted({"numpy", *imports})))  # the worker's wire needs numpy
+    sites = {str(Path(site).resolve()): [] for site in packages.site_dirs()}
+    for entry in entries:
+        sites.setdefault(str(Path(entry).parent), []).append(entry)
+    plan = {"binds": _bound_folders(), "sites": sites, "hidden": hidden, "folder_kb": folder_mb * 1024,
+            "uid": owner[0], "gid": owner[1]}
     outer = [_tool("unshare"), *([] if os.geteuid() == 0 else ["--user", "--map-root-user"]),
              "--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child", "--"]
-    return [*outer, "sh", "-c", _SETUP_SCRIPT, "sh", str(folder_mb * 1024), *map(str, owner), cgroups,
-            *_bound_folders(), "--", *sites, "--", *entries, "--", *hidden, "--", *command]
+    return [*outer, "sh", "-c", _SETUP_SCRIPT, "sh", cgroups, sys.executable, str(HERE / "rootfs.py"),
+            json.dumps(plan), *command]
 
 
 def _bound_folders() -> list:

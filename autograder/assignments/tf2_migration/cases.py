@@ -131,7 +131,7 @@ class Source:
         for cell in cells:
             try:
                 tree = ast.parse(_without_magics(cell["source"]))
-            except (SyntaxError, ValueError):
+            except Exception:  # noqa: BLE001 (SyntaxError; RecursionError or MemoryError when nested deep)
                 continue  # it raised when it ran, and defined nothing
             for node in tree.body:
                 for name in _bound_names(node):
