@@ -504,3 +504,13 @@ def conv_forward(x, w, b, stride=1, pad=0):
     assert scores_by_function(results)["conv_forward"][0] == 0
     assert all(outputs), "every failed check says why"
     assert not [t for t in results["tests"] if "internal error" in t["output"]]
+
+
+def test_the_sandbox_uses_namespaces_wherever_the_kernel_gives_them():
+    """A set-up that breaks must fail here, not quietly turn the sandbox's isolation off."""
+    import shutil
+
+    prefix = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    kernel_allows = shutil.which("unshare") and subprocess.run(
+        ["unshare", *prefix, "--mount", "--net", "--pid", "--fork", "true"], capture_output=True).returncode == 0
+    assert sandbox.namespaces_available() == bool(kernel_allows)

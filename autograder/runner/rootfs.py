@@ -118,7 +118,7 @@ def hide(path: str, root: str) -> None:
 
 def working_folder(root: str, worker_files: int, folder_kb: int, uid: int, gid: int) -> None:
     """``/sandbox``, a tmpfs of ``folder_kb`` owned by the worker's uid, holding the
-    worker's files; ``/tmp`` is the same folder."""
+    worker's files; ``/tmp`` is the same folder, unless a folder shown lies in it."""
     home = f"{root}/sandbox"
     os.makedirs(home)
     tmpfs(home, f"size={folder_kb}k,mode=0700,uid={uid},gid={gid}")
@@ -132,8 +132,9 @@ def working_folder(root: str, worker_files: int, folder_kb: int, uid: int, gid: 
         finally:
             os.close(source)
         os.chown(f"{home}/{name}", uid, gid)
-    os.makedirs(f"{root}/tmp")
-    mount(home, f"{root}/tmp", None, MS_BIND)
+    if not os.path.exists(f"{root}/tmp"):  # (a Python installed under /tmp keeps /tmp its own)
+        os.makedirs(f"{root}/tmp")
+        mount(home, f"{root}/tmp", None, MS_BIND)
 
 
 def switch_root(root: str) -> None:
