@@ -27,27 +27,32 @@ def _with_cell(code: str) -> nbformat.NotebookNode:
     return Alternative("student cell", code).notebook(SOURCE)
 
 
-HONEST = {"good": SOURCE, "mutant": MUTANTS[0].notebook(SOURCE)}
+# Graded in the order of their names: the hostile ones start first, and hold what they
+# took while the honest ones start beside and after them.
+HONEST = {"b-good": SOURCE, "c-mutant": MUTANTS[0].notebook(SOURCE), "d-good": SOURCE, "g-good": SOURCE}
 HOSTILE = {
-    "tasks": _with_cell('''
+    "a-tasks": _with_cell('''
 import os, threading, time
 threading.stack_size(64 * 1024)
 def _wait():
     time.sleep(3600)
-for _ in range(10_000):
-    try:
-        threading.Thread(target=_wait, daemon=True).start()
-    except RuntimeError:
-        break
-for _ in range(10_000):
+def _take_every_free_slot():
+    while True:
+        try:
+            threading.Thread(target=_wait, daemon=True).start()
+        except RuntimeError:
+            time.sleep(0.01)
+threading.Thread(target=_take_every_free_slot, daemon=True).start()
+for _ in range(100):
     try:
         if os.fork() == 0:
             time.sleep(3600)
             os._exit(0)
     except OSError:
-        break
+        pass
+time.sleep(8)  # holding them while the others start
 '''),
-    "filler": _with_cell('''
+    "e-filler": _with_cell('''
 import os
 for folder in (".", "/tmp"):
     try:
@@ -57,16 +62,16 @@ for folder in (".", "/tmp"):
     except OSError:
         pass
 '''),
-    "burner": _with_cell('''
+    "f-burner": _with_cell('''
 import multiprocessing, threading
 def _burn():
     while True:
         pass
-for _ in range(8):
+for _ in range(3):
     threading.Thread(target=_burn, daemon=True).start()
     multiprocessing.Process(target=_burn, daemon=True).start()
 '''),
-    "hang": _with_cell("while True:\n    pass"),
+    "h-hang": _with_cell("while True:\n    pass"),
 }
 
 
@@ -87,14 +92,14 @@ def test_honest_submissions_keep_their_scores_beside_hostile_ones(tmp_path):
     alone = _write(tmp_path / "alone", HONEST)
     assert cli.main(["grade", str(alone), "--out", str(tmp_path / "alone-out"), "--seed", "5", *LIMITS]) == 0
     expected = _scores(tmp_path / "alone-out", HONEST)
-    assert expected["good"] == pytest.approx(12, abs=1e-3) and 0 < expected["mutant"] < 12
+    assert expected["b-good"] == pytest.approx(12, abs=1e-3) and 0 < expected["c-mutant"] < 12
     crowded = _write(tmp_path / "crowded", {**HONEST, **HOSTILE})
     for jobs in ("2", "4"):
         out = tmp_path / f"out-{jobs}"
         assert cli.main(["grade", str(crowded), "--out", str(out), "--seed", "5", "--jobs", jobs, *LIMITS]) == 0
         assert _scores(out, HONEST) == expected, f"--jobs {jobs}"
         hostile = _scores(out, HOSTILE)
-        assert hostile["hang"] == 0 and hostile["filler"] == pytest.approx(12, abs=1e-3), hostile
+        assert hostile["h-hang"] == 0 and hostile["e-filler"] == pytest.approx(12, abs=1e-3), hostile
 
 
 BURNER = "import time\nend = time.monotonic() + 600\nwhile time.monotonic() < end:\n    pass\n"
