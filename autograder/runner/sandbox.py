@@ -115,7 +115,7 @@ def start(limits: Limits, hidden=(), driver: Path = None, imports=()) -> Sandbox
                sys.executable, "-I", "-S", f"{home}/worker.py", *packages.site_dirs()]
     isolation = ["user"] if identity or namespaced else []
     if namespaced:
-        command = _setup_command(workdir, command, limits.folder_mb, identity, _hide(hidden), imports)
+        command = _setup_command(command, limits.folder_mb, identity, _hide(hidden), imports)
         isolation += ["network", "processes", "hidden"]
     elif identity:
         os.chown(workdir, identity.uid, identity.gid)
@@ -207,7 +207,7 @@ umask 077
 """
 
 
-def _setup_command(workdir: Path, command: list, folder_mb: int, identity, hidden: list, imports) -> list:
+def _setup_command(command: list, folder_mb: int, identity, hidden: list, imports) -> list:
     owner = (identity.uid, identity.gid) if identity else (0, 0)
     cgroups = "\n".join(identity.cgroups) if identity else ""
     entries = packages.visible_entries(tuple(sorted({"numpy", *imports})))  # the worker's wire needs numpy
@@ -249,8 +249,7 @@ def namespaces_available() -> bool:
         return False
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "worker.py").touch()
-        command = _setup_command(Path(folder), [*_drop_command(None, True), "test", "-e", f"{HOME}/worker.py"],
-                                 1, None, [], ())
+        command = _setup_command([*_drop_command(None, True), "test", "-e", f"{HOME}/worker.py"], 1, None, [], ())
         try:
             probe = subprocess.run(command, capture_output=True, timeout=30, cwd=folder)
         except (OSError, subprocess.SubprocessError):
