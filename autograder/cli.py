@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
     grade.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
                        help="override a sandbox limit (autograder/config.py), e.g. notebook_seconds=120")
+    grade.add_argument("--junit", type=Path, metavar="FILE",
+                       help="also write JUnit XML (one test case per check) for a CI system")
     tree = grade.add_argument_group("grading a folder")
     tree.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     tree.add_argument("--force", action="store_true", help="grade again what already has results")
@@ -100,17 +102,49 @@ JUDGE_MEMORY_MB = 16384
 def run() -> None:
     """The ``autograder`` command: ``main()``, then exit."""
     _bound_memory(JUDGE_MEMORY_MB)
+    sys.stdout = _ForgivingStream(sys.stdout)
     code = main()
+    sys.stdout.flush()
     if "tensorflow" in sys.modules:
         # TensorFlow's teardown at interpreter exit takes over a second and undoes nothing
         # that matters: every result is written and closed by now
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except OSError:  # a reader that went away (| head) misses nothing it wanted
-                pass
+        try:
+            sys.stderr.flush()
+        except OSError:
+            pass
         os._exit(code)
     sys.exit(code)
+
+
+class _ForgivingStream:
+    """Standard output that lets the command go on, and end quietly, when its reader
+    went away (``| head``): what it was printing was for that reader only."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._lost()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._lost()
+
+    def _lost(self) -> None:
+        # the interpreter's own stdout must not fail again when it flushes at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+        os.close(devnull)
+        self._stream = open(os.devnull, "w")  # noqa: SIM115 (for the rest of the process)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _bound_memory(megabytes: int) -> None:
@@ -157,6 +191,10 @@ def _grade_one(args, limits: dict) -> dict:
         pass
     results.write_json_atomically(args.out / "results.json", data)
     results.write_text_atomically(args.out / "feedback.html", feedback.render(data, assignment.name))
+    if args.junit:
+        from autograder.report import junit
+
+        junit.write(args.junit, [(f"{assignment.name}: {args.path.name}", data)])
     if not args.calibration and not graded.get("not_graded"):
         print(f"{args.path}: {data['score']:g} / {data['max_score']:g}  (seed {data['extra_data']['seed']})")
     return data
@@ -167,6 +205,10 @@ def _grade_tree(args, cli) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)  # a cancelled CI job stops its judges too
     submissions = batch.find(args.path, args.assignment)
+    if not submissions:
+        print(say("course.nothing_to_grade", root=args.path, assignments=", ".join(assignments.names())),
+              file=sys.stderr)
+        return 1
     if args.shard:
         try:
             submissions = shards.select(submissions, *shards.parse(args.shard))
@@ -180,12 +222,28 @@ def _grade_tree(args, cli) -> int:
         hide=(args.path.resolve(), args.out.resolve()),
         within=args.path.resolve(),
     )
-    batch.grade_all(submissions, args.out, settings, jobs=args.jobs, force=args.force)
+    batch.grade_all(submissions, args.out, settings, jobs=args.jobs, force=args.force,
+                    report=None if sys.stderr.isatty() else _progress_line)
     table = _write_tables(args.out)
+    if args.junit:
+        from autograder.report import junit
+
+        junit.write(args.junit, [(f"{s.student}/{s.assignment}",
+                                  batch.read_results(s.folder(args.out) / "results.json") or {}) for s in submissions])
     if args.gradebook is not None:
         course = Path(args.gradebook) if args.gradebook else args.path.resolve().parent
         _print_lines(_write_gradebook(args.out, course))
     return 1 if any(row["status"] == "failed" for row in table) else 0
+
+
+def _progress_line(submission, data: dict, seconds: float) -> None:
+    """Where there is no terminal for a progress bar (a CI log): a line per submission."""
+    from autograder.integrations.grades import printable
+
+    score = f"{data['score']:g} / {data['max_score']:g}" if data else "no result"
+    if data and data.get("extra_data", {}).get("autograder_failed"):
+        score += " (not graded)"
+    print(printable(f"{submission.student}  {submission.assignment}  {score}  {seconds:.1f} s"), flush=True)
 
 
 def _merge(args, cli) -> int:

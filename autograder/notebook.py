@@ -43,6 +43,9 @@ def read(path: Path, max_bytes: int, within: Path = None) -> nbformat.NotebookNo
     the course's solutions included."""
     path = Path(path)
     data = _read_plain_file(path, max_bytes, path.parent if within is None else Path(within))
+    if path.suffix != ".ipynb" and not data.lstrip().startswith(b"{"):
+        # a script or a PDF handed in as the notebook: say so, not what a JSON parser says
+        raise NotebookProblem(say("notebook.not_a_notebook", name=path.name))
     try:
         text = data.decode("utf-8")
         raw = json.loads(text)

@@ -80,8 +80,10 @@ def find(root: Path, only: str = None) -> list:
     return found
 
 
-def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, force: bool = False) -> list:
-    """Grade every submission that has no up-to-date result in ``out``; return those graded."""
+def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, force: bool = False,
+              report=None) -> list:
+    """Grade every submission that has no up-to-date result in ``out``; return those graded.
+    ``report(submission, results, seconds)``: called as each one is done."""
     todo = [s for s in submissions if force or not is_graded(s, out)]
     calibrations = {name: _calibrate(name, out, settings) for name in sorted({s.assignment for s in todo})}
     for submission in todo:
@@ -91,13 +93,16 @@ def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, f
     todo = [s for s in todo if isinstance(calibrations[s.assignment], Path)]
     children = _Children(_child_environment(jobs))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_grade, s, out, settings, calibrations[s.assignment], children) for s in todo]
+        futures = {pool.submit(_grade, s, out, settings, calibrations[s.assignment], children): s for s in todo}
         done = 0
         try:
             for future in tqdm(as_completed(futures), total=len(futures), unit="notebook", file=sys.stderr,
                                disable=None):
-                future.result()
+                seconds = future.result()
                 done += 1
+                if report:
+                    submission = futures[future]
+                    report(submission, read_results(submission.folder(out) / "results.json"), seconds)
         except KeyboardInterrupt:
             children.stop_all()
             for future in futures:
@@ -236,7 +241,8 @@ def _write_failure(submission: Submission, out: Path, reason: str, seconds: floa
     results.write_text_atomically(folder / "feedback.html", feedback.render(data, submission.assignment))
 
 
-def _grade(submission: Submission, out: Path, settings: Settings, calibration: Path, children) -> None:
+def _grade(submission: Submission, out: Path, settings: Settings, calibration: Path, children) -> float:
+    """Grade one submission in a judge process of its own; the seconds it took."""
     folder = submission.folder(out)
     (folder / "results.json").unlink(missing_ok=True)  # what is there now is the verdict
     command = [sys.executable, "-m", "autograder", "grade", str(submission.notebook),
@@ -251,7 +257,7 @@ def _grade(submission: Submission, out: Path, settings: Settings, calibration: P
     with tempfile.TemporaryDirectory(prefix="autograder-judge-", ignore_cleanup_errors=True) as scratch:
         process = children.start(command, scratch)
         if process is None:
-            return
+            return 0.0
         try:
             _, stderr = process.communicate(timeout=settings.timeout)
             problem = _problem(process.returncode, folder)
@@ -265,6 +271,7 @@ def _grade(submission: Submission, out: Path, settings: Settings, calibration: P
         detail = stderr.decode(errors="replace").strip()[-2000:]
         _write_failure(submission, out, "\n".join(filter(None, [problem, detail])), time.monotonic() - started,
                        settings.seed)
+    return time.monotonic() - started
 
 
 def _problem(returncode: int, folder: Path) -> str:

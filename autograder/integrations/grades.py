@@ -90,7 +90,7 @@ def _not_a_formula(value):
 def print_table(table: list) -> None:
     """``table`` on the terminal, without control characters: a student's folder name must
     not move the cursor or recolour the terminal."""
-    table = [{key: _printable(value) for key, value in row.items()} for row in table]
+    table = [{key: printable(value) for key, value in row.items()} for row in table]
     width = max([len(row["student"]) for row in table] + [7])
     print(f"{'student':<{width}}  {'assignment':<14}  {'score':>12}")
     for row in table:
@@ -98,7 +98,7 @@ def print_table(table: list) -> None:
         print(f"{row['student']:<{width}}  {row['assignment']:<14}  {row['score']:>6g} / {row['max_score']:<4g}{mark}")
 
 
-def _printable(value):
+def printable(value):
     """``value`` without control characters, where it is text."""
     return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
 
