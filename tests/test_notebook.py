@@ -42,6 +42,7 @@ def test_unreadable_notebook_scores_zero_and_says_why(content, reason, tmp_path)
     results = json.loads((out / "results.json").read_text())
     assert results["score"] == 0 and results["max_score"] > 0
     assert reason in results["tests"][0]["output"]
+    assert not results["extra_data"]["internal_errors"]  # every check says the notebook could not be run
     assert (out / "feedback.html").read_text().count("<section>") == len(CONV.functions)
 
 
