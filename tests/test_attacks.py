@@ -284,6 +284,7 @@ def _spin(code: str, budgets: dict) -> str:
     return code.replace("SPIN", str(1.5 * budgets["conv_forward"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", ATTACKS)
 def test_attack_earns_nothing_and_leaves_no_trace(name, mode, tmp_path, calibrated):
@@ -333,7 +334,7 @@ def test_clock_patching_does_not_beat_the_budget(tmp_path, calibrated):
     its time budget: the judge times calls itself."""
     code = '''
 import time
-_clock = time.perf_counter
+_clock = time.process_time  # what it really spends, whatever the machine's load
 time.time = time.perf_counter = time.monotonic = time.process_time = lambda: 0.0
 _correct = conv_forward
 def conv_forward(x, w, b, stride=1, pad=0):

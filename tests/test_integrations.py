@@ -153,12 +153,18 @@ def bundle(tmp_path_factory) -> Path:
 
 
 def _gradescope_root(bundle: Path, folder: Path) -> Path:
-    """A fake /autograder, as Gradescope lays it out: the zip in source/, run_autograder beside."""
+    """A fake /autograder, as Gradescope lays it out: the zip in source/, run_autograder
+    beside, and setup.sh's steps after its installs run as written (its permissions)."""
     root = folder / "autograder"
     with zipfile.ZipFile(bundle) as archive:
         archive.extractall(root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "submission").mkdir()
+    setup = (root / "source" / "setup.sh").read_text().splitlines()
+    after_installs = [line for line in setup[max(i for i, line in enumerate(setup) if "pip install" in line) + 1:]]
+    assert any(line.startswith("chmod") for line in after_installs)
+    subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(after_installs)], check=True,
+                   env=_environment(ROOT=str(root)))
     return root
 
 

@@ -12,6 +12,7 @@ python3.11 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/python" -m pip install --quiet --upgrade pip
 "$ROOT/venv/bin/python" -m pip install --quiet --no-deps -r "$ROOT/source/requirements.lock"
 
-# The judge runs as root; the students' code runs as nobody, which may use the
-# virtual environment but must not read the hidden tests or the reference solution.
+# The judge runs as root; the students' code runs as a uid of its own, in a root of its
+# own that holds no part of source/: this keeps the hidden tests and the reference
+# solution from anyone else on the image as well.
 chmod -R go-rwx "$ROOT/source"
