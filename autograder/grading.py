@@ -69,7 +69,7 @@ def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "c
         # the notebook runs in its own process: load what the hidden tests need
         # (TensorFlow takes seconds) while it does
         with ThreadPoolExecutor(max_workers=1) as pool:
-            test_imports = pool.submit(_import_what_the_tests_import, assignment)
+            test_imports = pool.submit(_import_all, _modules_the_tests_import(assignment))
             student = Student(program.cells, assignment.limits, hidden, assignment.driver, assignment.imports)
             test_imports.result()
     except notebook.NotebookProblem as error:
@@ -109,22 +109,26 @@ def _not_graded(reason: str, seed: int, device: str, budgets, started: float) ->
             "seconds": time.monotonic() - started, "not_graded": reason}
 
 
-def _import_what_the_tests_import(assignment: Assignment) -> None:
-    """Import the modules the hidden test file imports; pytest then imports the file itself
-    (rewriting its asserts) and finds them loaded."""
-    tree = ast.parse(assignment.tests.read_text())
-    for statement in tree.body:
+def _modules_the_tests_import(assignment: Assignment) -> list:
+    """The modules the hidden test file imports, in order. (Parsed here, in the calling
+    thread: CPython 3.11's ``ast.parse`` is not safe in two threads at once.)"""
+    modules = []
+    for statement in ast.parse(assignment.tests.read_text()).body:
         if isinstance(statement, ast.Import):
-            modules = [alias.name for alias in statement.names]
+            modules += [alias.name for alias in statement.names]
         elif isinstance(statement, ast.ImportFrom) and statement.level == 0:
-            modules = [statement.module]
-        else:
-            continue
-        for module in modules:
-            try:
-                importlib.import_module(module)
-            except Exception:  # noqa: BLE001 (pytest meets the same error and reports it as it always does)
-                return
+            modules.append(statement.module)
+    return modules
+
+
+def _import_all(modules: list) -> None:
+    """Import ``modules``, so that pytest, importing the hidden test file itself (to
+    rewrite its asserts), finds them loaded."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001 (pytest meets the same error and reports it as it always does)
+            return
 
 
 def _notebook_check(load: LoadReport, problem: str, notes: list, isolation: list, assignment) -> str:
