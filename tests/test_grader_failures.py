@@ -3,6 +3,8 @@ start is retried, then the submission is recorded as not graded, with the reason
 instructor, a non-zero exit status, one plain line, and a rerun grades it again."""
 import json
 import subprocess
+import tempfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -26,10 +28,10 @@ def broken_sandboxes(monkeypatch):
         started["count"] += 1
         if started["count"] <= started["working"]:
             return real_start(limits, hidden, driver, imports)
-        errors = __import__("tempfile").TemporaryFile()
+        errors = tempfile.TemporaryFile()
         process = subprocess.Popen(["sh", "-c", "echo 'fork: Resource temporarily unavailable' >&2; exit 126"],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
-        return sandbox.Sandbox(process, __import__("pathlib").Path("/nonexistent-sandbox"), [], None, errors)
+        return sandbox.Sandbox(process, Path("/nonexistent-sandbox"), [], None, errors)
 
     monkeypatch.setattr(sandbox, "start", start)
     return started

@@ -6,6 +6,7 @@ honest submission the score it gets alone, with ``--jobs 2`` and ``--jobs 4``; a
 same submission graded again and again on a loaded machine gets the same score.
 """
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -110,8 +111,6 @@ def test_the_same_seed_gives_the_same_score_on_a_loaded_machine(tmp_path):
     """Five gradings, each calibrating its own budgets, while CPU burners (two per core)
     run beside the grader: one score."""
     notebook = ROOT / "examples" / "submitted" / "ben" / "conv" / "conv.ipynb"
-    import os
-
     burners = [subprocess.Popen([sys.executable, "-c", BURNER]) for _ in range(2 * (os.cpu_count() or 1))]
     try:
         scores = [grade_notebook(notebook, "conv", tmp_path / str(run), seed=11)["score"] for run in range(5)]

@@ -106,8 +106,9 @@ def explain(outcome: Outcome, function: str, case: str, timeout: float, imports=
         error = outcome.error
         if error["type"] == "NotImplementedError":
             return say("call.not_implemented", function=function)
-        if not_allowed(error, imports):
-            return say("call.import_not_allowed", function=function, **not_allowed(error, imports))
+        missing = not_allowed(error, imports)
+        if missing:
+            return say("call.import_not_allowed", function=function, **missing)
         where = f" ({error['where'][-1]})" if error["where"] else ""
         return say("call.raised", function=function, type=error["type"], message=error["message"], where=where, case=case)
     if outcome.kind == "timeout":
