@@ -11,7 +11,6 @@
 The exit status is 0 whenever grading finished, whatever the scores.
 """
 import argparse
-import json
 import os
 import resource
 import secrets
@@ -21,9 +20,10 @@ import sys
 from pathlib import Path
 
 from autograder import assignments
-from autograder.integrations import CourseError
-from autograder.integrations import batch
+from autograder.course import CourseError, batch
 from autograder.messages import say
+from autograder.report.results import is_not_graded
+from autograder.run import Run, parse_limits, resolve
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,9 +51,7 @@ def parser() -> argparse.ArgumentParser:
     tree.add_argument("--gradebook", nargs="?", const="", metavar="COURSE",
                       help="then write the grades into nbgrader's gradebook of the course at COURSE "
                            "(default: the folder above the submissions)")
-    grade.add_argument("--calibration", type=Path, help=argparse.SUPPRESS)  # set by a batch
-    grade.add_argument("--hide", type=Path, action="append", default=[], help=argparse.SUPPRESS)
-    grade.add_argument("--within", type=Path, help=argparse.SUPPRESS)  # set by a batch: the submissions' root
+    grade.add_argument("--run", type=Path, help=argparse.SUPPRESS)  # set by a batch: the run, resolved once
 
     merge = commands.add_parser("merge", help="merge the graded folders of several shards into one")
     merge.add_argument("folders", type=Path, nargs="+")
@@ -158,7 +156,7 @@ def _bound_memory(megabytes: int) -> None:
 
 def _grade(args, cli) -> int:
     try:
-        limits = batch.parse_limits(args.limit)
+        args.limits = parse_limits(args.limit)
     except ValueError as error:
         cli.error(str(error))
     if args.path.is_dir():
@@ -167,41 +165,41 @@ def _grade(args, cli) -> int:
         cli.error(f"{args.path} does not exist")
     if not args.assignment:
         cli.error("grading one notebook needs --assignment")
-    data = _grade_one(args, limits)
-    return batch.NOT_GRADED if data["extra_data"].get("autograder_failed") else 0
+    data = _grade_one(args)
+    return batch.NOT_GRADED if is_not_graded(data) else 0
 
 
-def _grade_one(args, limits: dict) -> dict:
-    from autograder.grading import grade
-    from autograder.report import feedback, results
+def _grade_one(args) -> dict:
+    """Grade one notebook: under the run a batch resolved (``--run``), or one resolved here."""
+    from autograder.judge.budgets import CalibrationFailed
+    from autograder.report import results
 
-    assignment = batch.load_assignment(args.assignment, limits)
-    device = batch.device_for(args.device, assignment)
-    budgets = json.loads(args.calibration.read_text()) if args.calibration else None
-    graded = grade(args.path, assignment, seed=args.seed, device=device, budgets=budgets,
-                   hidden=[args.out.resolve(), *args.hide], within=args.within)
-    if graded.get("not_graded"):
-        data = batch.failure_result(assignment.name, graded["not_graded"], graded["seconds"], graded["seed"])
-        print(say("course.not_graded_line", path=args.path, reason=graded["not_graded"]), file=sys.stderr)
+    if args.run:
+        run = Run.from_json(args.run.read_text())
+        data = batch.grade_submission(args.path, run, args.out)
     else:
-        data = results.to_gradescope(graded, assignment.name)
-    try:
-        data["extra_data"]["notebook_sha256"] = batch.digest(args.path)  # a rerun regrades a changed file
-    except OSError:
-        pass
-    results.write_json_atomically(args.out / "results.json", data)
-    results.write_text_atomically(args.out / "feedback.html", feedback.render(data, assignment.name))
+        try:
+            run = resolve(args.assignment, args.seed, args.device, args.limits, hidden=[args.out.resolve()])
+            data = batch.grade_submission(args.path, run, args.out)
+        except CalibrationFailed as error:
+            reason = say("course.calibration_failed", assignment=args.assignment, reason=error)
+            data = results.not_graded(args.assignment, reason, 0.0, args.seed)
+            results.write(args.out, data)
+        if is_not_graded(data):
+            reason = data["extra_data"]["internal_errors"][0]
+            print(say("course.not_graded_line", path=args.path, reason=reason), file=sys.stderr)
+        else:
+            print(f"{args.path}: {data['score']:g} / {data['max_score']:g}  (seed {data['extra_data']['seed']})")
     if args.junit:
         from autograder.report import junit
 
-        junit.write(args.junit, [(f"{assignment.name}: {args.path.name}", data)])
-    if not args.calibration and not graded.get("not_graded"):
-        print(f"{args.path}: {data['score']:g} / {data['max_score']:g}  (seed {data['extra_data']['seed']})")
+        junit.write(args.junit, [(f"{args.assignment}: {args.path.name}", data)])
     return data
 
 
 def _grade_tree(args, cli) -> int:
-    from autograder.integrations import shards
+    from autograder.course import shards
+    from autograder.report import grades, results
 
     signal.signal(signal.SIGTERM, _interrupt)  # a cancelled CI job stops its judges too
     submissions = batch.find(args.path, args.assignment)
@@ -217,19 +215,19 @@ def _grade_tree(args, cli) -> int:
     settings = batch.Settings(
         seed=secrets.randbelow(2**31) if args.seed is None else args.seed,
         device=args.device,
-        timeout=args.timeout,
-        limits=tuple(args.limit),
-        hide=(args.path.resolve(), args.out.resolve()),
+        limits=args.limits,
+        hidden=(args.path.resolve(), args.out.resolve()),
         within=args.path.resolve(),
+        timeout=args.timeout,
     )
     batch.grade_all(submissions, args.out, settings, jobs=args.jobs, force=args.force,
                     report=None if sys.stderr.isatty() else _progress_line)
-    table = _write_tables(args.out)
+    table = grades.write_tables(args.out)
     if args.junit:
         from autograder.report import junit
 
-        junit.write(args.junit, [(f"{s.student}/{s.assignment}",
-                                  batch.read_results(s.folder(args.out) / "results.json") or {}) for s in submissions])
+        junit.write(args.junit, [(f"{s.student}/{s.assignment}", results.read(s.folder(args.out) / "results.json") or {})
+                                 for s in submissions])
     if args.gradebook is not None:
         course = Path(args.gradebook) if args.gradebook else args.path.resolve().parent
         _print_lines(_write_gradebook(args.out, course))
@@ -238,19 +236,21 @@ def _grade_tree(args, cli) -> int:
 
 def _progress_line(submission, data: dict, seconds: float) -> None:
     """Where there is no terminal for a progress bar (a CI log): a line per submission."""
-    from autograder.integrations.grades import printable
+    from autograder.report.grades import printable
 
     score = f"{data['score']:g} / {data['max_score']:g}" if data else "no result"
-    if data and data.get("extra_data", {}).get("autograder_failed"):
+    if data and is_not_graded(data):
         score += " (not graded)"
     print(printable(f"{submission.student}  {submission.assignment}  {score}  {seconds:.1f} s"), flush=True)
 
 
 def _merge(args, cli) -> int:
-    from autograder.integrations import shards
+    from autograder.course import shards
+
+    from autograder.report import grades
 
     shards.merge(args.folders, args.out)
-    _write_tables(args.out)
+    grades.write_tables(args.out)
     return 0
 
 
@@ -260,16 +260,18 @@ def _gradebook(args, cli) -> int:
 
 
 def _gradescope(args, cli) -> int:
-    from autograder.integrations import gradescope
+    from autograder.platforms import gradescope
 
     print(say("course.bundle_wrote", path=gradescope.build(args.assignment, args.out)))
     return 0
 
 
 def _report(args, cli) -> int:
-    from autograder.integrations import classroom
+    from autograder.platforms import classroom
 
-    data = batch.read_results(args.results)
+    from autograder.report import results
+
+    data = results.read(args.results)
     if data is None:
         cli.error(f"{args.results} is not a results.json")
     if args.format == "classroom":
@@ -293,22 +295,8 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _write_tables(out: Path) -> list:
-    """``grades.csv`` and ``summary.html`` for everything graded under ``out``, and the table."""
-    from autograder.integrations import grades, summary
-    from autograder.report.results import write_text_atomically
-
-    graded = grades.collect(out)
-    table = grades.rows(graded)
-    grades.write_csv(out / "grades.csv", table)
-    write_text_atomically(out / "summary.html", summary.render(graded))
-    grades.print_table(table)
-    print(say("course.wrote", grades=out / "grades.csv", summary=out / "summary.html"))
-    return table
-
-
 def _write_gradebook(out: Path, course: Path) -> list:
-    from autograder.integrations import gradebook
+    from autograder.platforms import gradebook
 
     return gradebook.write(out, course)
 

@@ -1,29 +1,29 @@
-"""Grade one submitted notebook: read it, run it in the sandbox, run the hidden tests.
+"""Grade one submitted notebook under a resolved run: read it, run it in the sandbox,
+run the hidden tests.
 
 Whatever the notebook does, this returns a complete result: every hidden test is
-listed with its points, and each one that could not run says why.
+listed with its points, and each one that could not run says why. Turning that into
+the files a grading leaves is ``report``'s job.
 """
 import ast
 import contextlib
 import importlib
 import io
 import os
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder import notebook
 from autograder.assignments import Assignment
-from autograder.judge import budgets as budget_calibration
+from autograder.judge import budgets
 from autograder.judge.plugin import GradingPlugin
-from autograder.judge.student import Failure, Student, not_allowed
+from autograder.judge.student import (ISOLATION, Failure, LoadReport, Outcome, SandboxUnavailable, Student,
+                                      not_allowed)
 from autograder.messages import say
-from autograder.runner.sandbox import ISOLATION
-from autograder.runner.session import LoadReport, Outcome, SandboxUnavailable
+from autograder.run import Run
 
 PYTEST_INI = Path(__file__).parent / "judge" / "pytest.ini"
 
@@ -47,73 +47,58 @@ class _Unavailable:
         pass
 
 
-def grade(path: Path, assignment: Assignment, seed: int = None, device: str = "cpu", budgets: dict = None,
-          hidden=(), within: Path = None) -> dict:
-    """The Gradescope-style result of grading the notebook at ``path`` (which must be a
-    plain file inside ``within``, by default its own folder).
+def grade(path: Path, run: Run) -> dict:
+    """What grading the notebook at ``path`` (a plain file inside ``run.within``, by
+    default its own folder) found: every check with its result, what the notebook as a
+    whole did, and the seconds it took.
 
-    ``budgets``: measured already (a batch measures them once); otherwise they are
-    measured here, before the student's code starts. When the grader itself fails (no
-    sandbox, no calibration), the result has ``not_graded`` set to the reason, for the
+    When the grader itself fails (no sandbox), ``not_graded`` holds the reason, for the
     instructor: it is never the student's zero."""
     started = time.monotonic()
-    seed = secrets.randbelow(2**31) if seed is None else seed
+    assignment = run.task
     notes, problem = [], ""
     try:
-        submitted = notebook.read(Path(path), assignment.limits.notebook_bytes, within)
-        released = nbformat.read(assignment.released_notebook, as_version=4)
-        program = notebook.program(submitted, released, assignment.functions)
+        submitted = notebook.read(Path(path), assignment.limits.notebook_bytes, run.within)
+        program = notebook.program(submitted, assignment.notebook("released"), assignment.functions)
         notes = program.notes
-        if budgets is None:
-            budgets = budget_calibration.calibrate(assignment, device)
         # the notebook runs in its own process: load what the hidden tests need
         # (TensorFlow takes seconds) while it does
         with ThreadPoolExecutor(max_workers=1) as pool:
             test_imports = pool.submit(_import_all, _modules_the_tests_import(assignment))
-            student = Student(program.cells, assignment.limits, hidden, assignment.driver, assignment.imports)
+            student = Student(program.cells, assignment.limits, run.hidden, assignment.driver, assignment.imports)
             test_imports.result()
     except notebook.NotebookProblem as error:
         problem = str(error)
         student = _Unavailable(assignment.limits)
-    except (SandboxUnavailable, budget_calibration.CalibrationFailed) as error:
-        return _not_graded(str(error), seed, device, budgets, started)
+    except SandboxUnavailable as error:
+        return {"not_graded": str(error), "seconds": time.monotonic() - started}
     try:
-        time_budgets = budget_calibration.TimeBudgets(assignment, budgets or {}, device, seed)
-        plugin = GradingPlugin(student, seed, time_budgets, cells=program.cells if not problem else [])
+        time_budgets = budgets.TimeBudgets(assignment, run.budgets, run.device, run.seed)
+        plugin = GradingPlugin(student, run.seed, time_budgets, cells=program.cells if not problem else [])
         log = io.StringIO()
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             pytest.main(
-                [str(assignment.tests), "-c", str(PYTEST_INI), "--rootdir", str(assignment.folder),
+                [str(assignment.hidden_tests), "-c", str(PYTEST_INI), "--rootdir", str(assignment.folder),
                  "-p", "no:cacheprovider", "-q"],
                 plugins=[plugin],
             )
     finally:
         student.close()
     if getattr(student, "grader_failure", ""):
-        return _not_graded(student.grader_failure, seed, device, budgets, started)
-    checks = sorted(plugin.results.values(), key=lambda check: check.order)
-    notebook_check = _notebook_check(student.first_load, problem, notes, student.isolation, assignment)
+        return {"not_graded": student.grader_failure, "seconds": time.monotonic() - started}
     return {
-        "checks": checks,
-        "notebook": notebook_check,
-        "seed": seed,
-        "device": device,
-        "budgets": budgets or {},
+        "checks": sorted(plugin.results.values(), key=lambda check: check.order),
+        "notebook": _notebook_check(student.first_load, problem, notes, student.isolation, assignment),
         "seconds": time.monotonic() - started,
     }
-
-
-def _not_graded(reason: str, seed: int, device: str, budgets, started: float) -> dict:
-    return {"checks": [], "notebook": "", "seed": seed, "device": device, "budgets": budgets or {},
-            "seconds": time.monotonic() - started, "not_graded": reason}
 
 
 def _modules_the_tests_import(assignment: Assignment) -> list:
     """The modules the hidden test file imports, in order. (Parsed here, in the calling
     thread: CPython 3.11's ``ast.parse`` is not safe in two threads at once.)"""
     modules = []
-    for statement in ast.parse(assignment.tests.read_text()).body:
+    for statement in ast.parse(assignment.hidden_tests.read_text()).body:
         if isinstance(statement, ast.Import):
             modules += [alias.name for alias in statement.names]
         elif isinstance(statement, ast.ImportFrom) and statement.level == 0:
@@ -158,19 +143,3 @@ def _cell_error(error: dict, assignment) -> str:
     if allowed:
         return say("notebook.import_not_allowed", cell=error["cell"], **allowed)
     return say("notebook.cell_error", **{key: error[key] for key in ("cell", "type", "message")})
-
-
-def available_device() -> str:
-    """``gpu`` when TensorFlow sees a GPU here, else ``cpu`` (asked in a child process,
-    and only where a GPU device file exists: importing TensorFlow costs seconds)."""
-    import subprocess
-    import sys
-
-    if not any(Path("/dev").glob("nvidia[0-9]*")) and not Path("/dev/dxg").exists():
-        return "cpu"
-    probe = subprocess.run(
-        [sys.executable, "-c", "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))"],
-        capture_output=True, text=True, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": ""},
-    )
-    return "gpu" if probe.stdout.strip() not in ("", "0") else "cpu"
-

@@ -35,6 +35,29 @@ class Program:
     notes: list = field(default_factory=list)  # sentences for the notebook check
 
 
+SEARCH_DEPTH = 3  # folders below a submission's own that are searched for its notebook
+SEARCH_ENTRIES = 10_000  # a hostile submission of a million files costs no more than this
+
+
+def choose(folder: Path, assignment: str):
+    """The notebook of the submission in ``folder``, by the kit's one rule: the one
+    named like the released notebook (``<assignment>.ipynb``), else any notebook, the
+    shallowest first and by name within a level; None when there is none. Hidden
+    files and folders (``.ipynb_checkpoints`` among them) and linked folders are not
+    searched."""
+    found = []
+    entries = 0
+    for root, folders, files in os.walk(folder):  # does not follow linked folders
+        depth = len(Path(root).relative_to(folder).parts)
+        folders[:] = sorted(f for f in folders if not f.startswith((".", "__")) and depth < SEARCH_DEPTH)
+        entries += len(files) + len(folders)
+        found += [(name != f"{assignment}.ipynb", depth, Path(root, name))
+                  for name in sorted(files) if name.endswith(".ipynb") and not name.startswith(".")]
+        if entries > SEARCH_ENTRIES:
+            break
+    return min(found, key=lambda item: item[:2] + (str(item[2]),))[2] if found else None
+
+
 def read(path: Path, max_bytes: int, within: Path = None) -> nbformat.NotebookNode:
     """The notebook at ``path``, or :class:`NotebookProblem` saying why not.
 

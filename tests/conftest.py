@@ -10,20 +10,29 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from autograder import assignments  # noqa: E402
 from autograder.grading import grade  # noqa: E402
-from autograder.report.results import to_gradescope  # noqa: E402
+from autograder.report.results import from_grading  # noqa: E402
+from autograder.run import resolve  # noqa: E402
 
 SEED = 20261123
 
 
 def grade_notebook(notebook, assignment_name: str, folder: Path, seed: int = SEED, budgets=None) -> dict:
     """Grade ``notebook`` (a path or a NotebookNode); the Gradescope-style results."""
-    assignment = assignments.load(assignment_name)
     if not isinstance(notebook, (str, Path)):
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{assignment_name}.ipynb"
         nbformat.write(notebook, path)
         notebook = path
-    return to_gradescope(grade(Path(notebook), assignment, seed=seed, budgets=budgets), assignment_name)
+    run = resolve(assignment_name, seed, "cpu", budgets=budgets)
+    graded = grade(Path(notebook), run)
+    assert "not_graded" not in graded, graded["not_graded"]
+    return from_grading(graded, run)
+
+
+def run_file(path: Path, assignment_name: str, budgets: dict, seed: int = SEED) -> Path:
+    """A run resolved with ``budgets`` measured already, in a file for ``--run``."""
+    path.write_text(resolve(assignment_name, seed, "cpu", budgets=budgets).to_json())
+    return path
 
 
 def scores_by_function(results: dict) -> dict:

@@ -11,11 +11,12 @@ import jsonschema
 import nbformat
 import psutil
 import pytest
-from conftest import scores_by_function
+from conftest import run_file, scores_by_function
 
 from autograder import assignments, cli
+from autograder.run import parse_limits
 from autograder.assignments.conv.mutants import ALTERNATIVES, MUTANTS
-from autograder.integrations import batch, shards
+from autograder.course import batch, shards
 from autograder.mutants import Alternative
 from autograder.report.results import SCHEMA
 
@@ -151,7 +152,7 @@ def test_a_judge_that_fails_leaves_a_failure_result(script, reason, tmp_path, mo
     judge = tmp_path / "judge.sh"
     judge.write_text(f"#!/bin/sh\n{script}\n")
     judge.chmod(0o755)
-    monkeypatch.setattr(batch, "_calibrate", lambda *args: tmp_path / "budgets.json")
+    monkeypatch.setattr(batch, "_resolve", lambda *args: run_file(tmp_path / "run.json", "conv", {}))
     monkeypatch.setattr(batch.sys, "executable", str(judge))  # what each child process runs
     graded = batch.grade_all(batch.find(submitted), out, batch.Settings(seed=1), jobs=2)
     assert len(graded) == 2
@@ -174,7 +175,7 @@ def test_find_picks_the_released_name_and_skips_the_rest(tmp_path):
 
 
 def test_limits_are_checked_before_grading(capsys):
-    assert batch.parse_limits(["notebook_seconds=5", "memory_mb = 512"]) == {"notebook_seconds": 5.0, "memory_mb": 512}
+    assert parse_limits(["notebook_seconds=5", "memory_mb = 512"]) == {"notebook_seconds": 5.0, "memory_mb": 512}
     with pytest.raises(SystemExit):
         cli.main(["grade", ".", "--out", "x", "--limit", "memory=5"])
     assert "notebook_seconds" in capsys.readouterr().err
@@ -232,7 +233,7 @@ def test_interrupted_batch_keeps_finished_results(tmp_path, monkeypatch):
                      f"cp {tmp_path / 'done.json'} \"$8/results.json\"; exit 0;; esac\nsleep 600\n")
     judge.chmod(0o755)
     (tmp_path / "done.json").write_text(json.dumps({"score": 1, "max_score": 1, "tests": []}))
-    monkeypatch.setattr(batch, "_calibrate", lambda *args: tmp_path / "budgets.json")
+    monkeypatch.setattr(batch, "_resolve", lambda *args: run_file(tmp_path / "run.json", "conv", {}))
     monkeypatch.setattr(batch.sys, "executable", str(judge))
     monkeypatch.setattr(batch, "tqdm", _interrupt_after_first)
     started = time.monotonic()

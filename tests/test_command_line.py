@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ElementTree
 
 import nbformat
 import pytest
+from conftest import run_file
 
 from autograder import assignments, cli
 
@@ -34,10 +35,9 @@ def test_a_folder_with_nothing_to_grade_is_an_error(layout, tmp_path, capsys):
 def test_a_script_handed_in_as_the_notebook_is_named_as_such(tmp_path, calibrated):
     script = tmp_path / "conv.py"
     script.write_text("def conv_forward(x, w, b, stride=1, pad=0):\n    return x\n")
-    budgets = tmp_path / "budgets.json"
-    budgets.write_text(json.dumps(calibrated("conv")))
+    run = run_file(tmp_path / "run.json", "conv", calibrated("conv"))
     out = tmp_path / "out"
-    assert cli.main(["grade", str(script), "--assignment", "conv", "--out", str(out), "--calibration", str(budgets)]) == 0
+    assert cli.main(["grade", str(script), "--assignment", "conv", "--out", str(out), "--run", str(run)]) == 0
     data = json.loads((out / "results.json").read_text())
     assert "conv.py is not a Jupyter notebook (.ipynb)" in data["tests"][0]["output"] and data["score"] == 0
 

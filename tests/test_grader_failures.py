@@ -10,7 +10,8 @@ import nbformat
 import pytest
 
 from autograder import assignments, cli
-from autograder.integrations import batch
+from autograder.course import batch
+from autograder.run import resolve
 from autograder.runner import sandbox, session
 
 CONV = assignments.load("conv")
@@ -63,7 +64,7 @@ def test_a_sandbox_lost_in_the_middle_makes_the_grading_not_graded(broken_sandbo
 
     path = tmp_path / "conv.ipynb"
     nbformat.write(crashing, path)
-    graded = grade(path, CONV, seed=1, budgets=calibrated("conv"))
+    graded = grade(path, resolve("conv", 1, "cpu", budgets=calibrated("conv")))
     assert "did not start" in graded.get("not_graded", "")
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from autograder.integrations import grades
+from autograder.report import grades
 
 
 def _row(student="alice", **fields):

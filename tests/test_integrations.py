@@ -21,7 +21,7 @@ from conftest import ROOT, scores_by_function
 
 from autograder import assignments, cli
 from autograder.assignments.conv.mutants import MUTANTS
-from autograder.integrations import classroom, gradescope
+from autograder.platforms import classroom, gradescope
 from autograder.report.results import SCHEMA
 
 CONV = assignments.load("conv")
@@ -94,7 +94,7 @@ def test_nbgrader_course_shows_the_autograders_grades(tmp_path):
     # A grader's own score stays, flagged for review, when the grades are written again.
     from nbgrader.api import Gradebook
 
-    from autograder.integrations.gradebook import course_directory
+    from autograder.platforms.gradebook import course_directory
 
     db_url = course_directory(course).db_url
     with Gradebook(db_url, "dl-course-kit") as book:
@@ -118,7 +118,7 @@ def _formgrader_scores(course: Path) -> dict:
     """What formgrader's submissions page shows, from the API it reads."""
     from nbgrader.apps.api import NbGraderAPI
 
-    from autograder.integrations.gradebook import course_directory
+    from autograder.platforms.gradebook import course_directory
 
     api = NbGraderAPI(coursedir=course_directory(course))
     submissions = api.get_submissions("conv")
@@ -180,7 +180,7 @@ def test_gradescope_bundle_holds_what_grading_needs(bundle):
         names = set(archive.namelist())
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
     for needed in ("setup.sh", "run_autograder", "requirements.lock", "gradescope.json", "autograder/cli.py",
-                   "autograder/assignments/conv/test_conv.py", "autograder/messages/en.toml", "solutions/conv.py",
+                   "autograder/assignments/conv/hidden_tests.py", "autograder/messages/en.toml", "solutions/conv.py",
                    "source/conv/conv.ipynb", "release/conv/conv.ipynb"):
         assert needed in names, needed
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111

@@ -288,7 +288,7 @@ def _hidden_points(assignment, plugin_class) -> dict:
 
     plugin = plugin_class(None, 0, None)
     with contextlib.redirect_stdout(io.StringIO()):
-        pytest_module.main([str(assignment.tests), "--collect-only", "-q", "-c",
+        pytest_module.main([str(assignment.hidden_tests), "--collect-only", "-q", "-c",
                             str(ROOT / "autograder" / "judge" / "pytest.ini"), "-p", "no:cacheprovider"],
                            plugins=[plugin])
     points: dict = {}

@@ -1,11 +1,21 @@
-"""The assignments the autograder knows: one folder each, found by looking.
+"""The assignments the autograder knows: found by looking, each one its folders.
 
-An assignment folder holds ``__init__.py`` (its contract functions, limits and time
-budgets), ``test_<name>.py`` (the hidden tests) and ``mutants.py`` (wrong and
-alternative implementations that the project's tests grade).
+An assignment ``<name>`` is ``source/<name>/`` (the notebook that teaches, with its
+solution), ``release/<name>/`` (what students get, made by nbgrader), ``solutions/<name>.py``
+(the reference the hidden tests compare with) and ``autograder/assignments/<name>/``:
+
+- ``__init__.py``: ``ASSIGNMENT``, its contract functions, limits, time budgets and
+  allowed imports, and any tolerance of its own;
+- ``hidden_tests.py``: the hidden tests, lists of cases with their points;
+- ``cases.py``, ``driver.py``: how cases are drawn, and scenarios run in the sandbox;
+- ``messages.en.toml``: the sentences of its own feedback;
+- ``mutants.py``: the mistakes students make, and other correct solutions;
+- ``oracles.py``: the project's tests of the reference against independent oracles.
+
+Nothing else in the kit names an assignment: adding one is adding its folders.
 """
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -48,8 +58,29 @@ class Assignment:
         return path if path.exists() else None
 
     @property
-    def tests(self) -> Path:
-        return self.folder / f"test_{self.name}.py"
+    def hidden_tests(self) -> Path:
+        return self.folder / "hidden_tests.py"
+
+    @property
+    def solution(self) -> Path:
+        return PROJECT / "solutions" / f"{self.name}.py"
+
+    def notebook(self, which: str) -> "nbformat.NotebookNode":
+        """The ``source`` or ``released`` notebook, read."""
+        import nbformat
+
+        return nbformat.read(self.source_notebook if which == "source" else self.released_notebook, as_version=4)
+
+    def points(self) -> dict:
+        """``{function: points}`` from the released notebook's visible test cells, whose
+        points equal the hidden tests' (the project's tests keep them equal)."""
+        points = {}
+        for cell in self.notebook("released").cells:
+            flags = cell.metadata.get("nbgrader", {})
+            function = str(flags.get("grade_id", "")).removeprefix("test_")
+            if flags.get("grade") and not flags.get("solution") and function in self.functions:
+                points[function] = float(flags.get("points", 0))
+        return {function: points[function] for function in self.functions if function in points}
 
     @property
     def released_notebook(self) -> Path:
@@ -61,12 +92,20 @@ class Assignment:
 
 
 def names() -> list:
-    return sorted(
-        folder.name for folder in HERE.iterdir() if (folder / "__init__.py").exists() and (folder / f"test_{folder.name}.py").exists()
-    )
+    return sorted(folder.name for folder in HERE.iterdir() if (folder / "hidden_tests.py").exists())
 
 
-def load(name: str) -> Assignment:
+def load(name: str, limits: Limits = None) -> Assignment:
+    """The assignment ``name``; with ``limits``, those replace its own."""
     if name not in names():
         raise KeyError(name)
-    return importlib.import_module(f"autograder.assignments.{name}").ASSIGNMENT
+    assignment = importlib.import_module(f"autograder.assignments.{name}").ASSIGNMENT
+    return replace(assignment, limits=limits) if limits else assignment
+
+
+def catalogue(name: str):
+    """The module of ``name``'s known mistakes and alternatives, or None."""
+    try:
+        return importlib.import_module(f"autograder.assignments.{name}.mutants")
+    except ModuleNotFoundError:
+        return None

@@ -8,6 +8,9 @@ slower one fails on a fast machine. Both are counted in CPU time of the whole sa
 machine, another student's CPU burners included, does not change a verdict, and work
 moved into a helper thread or process still counts. Every timed try draws fresh inputs,
 so remembering an earlier answer gains nothing.
+
+The device a run is graded on is chosen here too (``device_for``): it decides which
+budget table applies.
 """
 import zlib
 from dataclasses import dataclass
@@ -15,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograder.assignments import Assignment
-from autograder.judge.student import Failure, Student
-from autograder.runner.session import SandboxUnavailable
+from autograder.judge.student import Failure, SandboxUnavailable, Student
 from autograder.messages import say
 
 
@@ -97,9 +99,32 @@ class CalibrationFailed(Exception):
 
 
 def _source_program(assignment: Assignment) -> list:
-    import nbformat
-
     from autograder import notebook
 
-    source = nbformat.read(assignment.source_notebook, as_version=4)
+    source = assignment.notebook("source")
     return notebook.program(source, source).cells
+
+
+def device_for(choice: str, assignment: Assignment) -> str:
+    """``cpu`` or ``gpu``: the budget table to use (``auto``: whatever TensorFlow sees here)."""
+    if choice != "auto":
+        return choice
+    if not any(budget.seconds for budget in assignment.budgets.values()):
+        return "cpu"  # budgets calibrated here and now do not depend on the device
+    return available_device()
+
+
+def available_device() -> str:
+    """``gpu`` when TensorFlow sees a GPU here, else ``cpu`` (asked in a child process,
+    and only where a GPU device file exists: importing TensorFlow costs seconds)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not any(Path("/dev").glob("nvidia[0-9]*")) and not Path("/dev/dxg").exists():
+        return "cpu"
+    probe = subprocess.run(
+        [sys.executable, "-c", "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))"],
+        capture_output=True, text=True, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": ""},
+    )
+    return "gpu" if probe.stdout.strip() not in ("", "0") else "cpu"

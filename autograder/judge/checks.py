@@ -6,11 +6,9 @@ arrays are never shown.
 """
 import numpy as np
 
-from autograder.judge.describe import describe_value
-from autograder.judge.student import Failure, Returned, explain
+from autograder.judge.student import Failure, Other, Returned, Scalar, explain
 from autograder.judge.tolerances import tolerance_for
 from autograder.messages import say
-from autograder.runner.wire import Scalar
 
 
 def unpack(value, function: str, names: list, case: str) -> list:
@@ -130,3 +128,20 @@ def expect_value_error(student, function: str, bad: str, argument: str, **args) 
     else:
         raise Failure(explain(outcome, function, case_text, student.limits.call_seconds))
     raise Failure(say("value.no_value_error", function=function, bad=bad, did=did, case=case_text))
+
+
+def describe_value(value) -> str:
+    """What a returned value is, in words: ``a list of 3 items``, ``a float``."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, Scalar):
+        return f"a {value.type_name}"
+    if isinstance(value, Other):
+        return f"an object of type {value.type_name}"
+    if value is None:
+        return "None"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(value)}"
+    return f"a {type(value).__name__}"

@@ -1,5 +1,9 @@
 """The student's notebook as the hidden tests see it: functions to call, in a sandbox.
 
+This module is the judge's one door into ``runner/``: nothing else in the kit imports
+the runner, and the types a caller needs from it (what a call did, what a load did,
+the plain values that cross the wire) are named here.
+
 A call that runs past its limit or kills the worker stops that function's remaining
 checks; the other functions get a fresh worker that runs the notebook again.
 """
@@ -8,7 +12,12 @@ from dataclasses import dataclass
 
 from autograder.judge.describe import describe_case
 from autograder.messages import say
+from autograder.runner.sandbox import ISOLATION
 from autograder.runner.session import LoadReport, Outcome, Runner, SandboxUnavailable
+from autograder.runner.wire import Other, Scalar, plain
+
+__all__ = ["ISOLATION", "Failure", "LoadReport", "Other", "Outcome", "Returned", "SandboxUnavailable", "Scalar",
+           "Student", "explain", "not_allowed", "plain"]
 
 
 class Failure(AssertionError):

@@ -25,7 +25,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from pathlib import Path
 import psutil
 
 from autograder.config import ENVIRONMENT_ALLOW_LIST, RUNNER_ENVIRONMENT, Limits
+from autograder.processes import kill_tree
 from autograder.runner import identity as identities
 from autograder.runner import packages
 
@@ -275,24 +275,7 @@ def _matplotlib_cache():
 
 
 def _kill_tree(process: subprocess.Popen) -> None:
-    try:
-        descendants = psutil.Process(process.pid).children(recursive=True)
-    except psutil.Error:
-        descendants = []
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # the session the worker started in
-    except OSError:
-        pass
-    for child in descendants:  # those that left the session; the PID namespace takes the rest
-        try:
-            child.kill()
-        except psutil.Error:
-            pass
-    try:
-        process.kill()
-    except OSError:
-        pass
-    process.wait()
+    kill_tree(process)  # its PID namespace takes whatever is left
     for stream in (process.stdin, process.stdout):
         try:
             stream.close()

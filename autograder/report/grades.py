@@ -6,15 +6,11 @@ grade the submission (the row then scores 0 and a rerun of the batch retries it)
 """
 import csv
 import io
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.integrations.batch import read_results
-from autograder.report.results import write_text_atomically
+from autograder.report import results
 
 COLUMNS = ["student", "assignment", "score", "max_score", "seed", "status"]
 # a spreadsheet reads a cell starting with one of these as a formula (OWASP's CSV injection list)
@@ -32,14 +28,14 @@ class Graded:
 
     @property
     def failed(self) -> bool:
-        return bool(self.results.get("extra_data", {}).get("autograder_failed"))
+        return results.is_not_graded(self.results)
 
 
 def collect(out: Path) -> list:
     """Every graded submission under ``out``, by student then assignment."""
     graded = []
     for path in sorted(out.glob("*/*/results.json")):
-        data = read_results(path)
+        data = results.read(path)
         if data is not None and not path.parent.parent.name.startswith("."):
             graded.append(Graded(path.parent.parent.name, path.parent.name, data, path.parent))
     return graded
@@ -59,16 +55,6 @@ def rows(graded: list) -> list:
     ]
 
 
-def by_function(results: dict) -> dict:
-    """``{function: (score, max_score)}``, summed over a result's checks, in their order."""
-    totals = {}
-    for test in results["tests"]:
-        function = test["tags"][0]
-        if function != "notebook":
-            score, maximum = totals.get(function, (0.0, 0.0))
-            totals[function] = (score + test["score"], maximum + test["max_score"])
-    return totals
-
 
 def write_csv(path: Path, table: list) -> None:
     """``table`` as ``grades.csv``, every text cell safe to open in a spreadsheet."""
@@ -76,7 +62,7 @@ def write_csv(path: Path, table: list) -> None:
     writer = csv.DictWriter(text, fieldnames=COLUMNS)
     writer.writeheader()
     writer.writerows({key: _not_a_formula(value) for key, value in row.items()} for row in table)
-    write_text_atomically(path, text.getvalue())
+    results.write_text_atomically(path, text.getvalue())
 
 
 def _not_a_formula(value):
@@ -103,11 +89,16 @@ def printable(value):
     return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
 
 
-def copy_atomically(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target``, which readers see whole or not at all (it may be read-only)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    os.close(handle)
-    shutil.copyfile(source, temporary)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, target)
+def write_tables(out: Path) -> list:
+    """``grades.csv`` and ``summary.html`` for everything graded under ``out``; print the
+    table, and return it."""
+    from autograder.messages import say
+    from autograder.report import summary
+
+    graded = collect(out)
+    table = rows(graded)
+    write_csv(out / "grades.csv", table)
+    results.write_text_atomically(out / "summary.html", summary.render(graded))
+    print_table(table)
+    print(say("course.wrote", grades=out / "grades.csv", summary=out / "summary.html"))
+    return table

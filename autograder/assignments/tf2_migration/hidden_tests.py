@@ -14,18 +14,13 @@ import time
 import numpy as np
 import pytest
 
-from autograder.assignments.tf2_migration import ASSIGNMENT, TRAINING
+from autograder.assignments.tf2_migration import ASSIGNMENT, TF1_OUTPUTS, TF1_STEPS, TRAINING
 from autograder.assignments.tf2_migration.cases import (CORNERS, NAMES, Source, contract_batches, digits,
                                                         glorot_weights, gradient_steps, image_batches, network_case,
                                                         one_hot, tf1_apply_gradients)
 from autograder.assignments.tf2_migration.tf1_reference import TF1Network
-from autograder.judge.checks import check_array, check_number
-from autograder.judge.describe import describe_value
-from autograder.judge.plugin import graded
-from autograder.judge.student import Failure
-from autograder.judge.tolerances import TF1_OUTPUTS, TF1_STEPS
+from autograder.judge import Failure, Scalar, check_array, check_number, describe_value, graded, plain
 from autograder.messages import say
-from autograder.runner.wire import Scalar, plain
 from solutions import tf2_migration as reference
 
 # init_params -----------------------------------------------------------------------

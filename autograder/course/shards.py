@@ -12,8 +12,9 @@ time budgets on its own machine, which is what budgets are for.
 import hashlib
 from pathlib import Path
 
-from autograder.integrations import CourseError
-from autograder.integrations.grades import collect, copy_atomically
+from autograder.course import CourseError
+from autograder.report.grades import collect
+from autograder.report.results import copy_atomically
 from autograder.messages import say
 
 

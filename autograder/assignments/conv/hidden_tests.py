@@ -8,10 +8,8 @@ import numpy as np
 import pytest
 
 from autograder.assignments.conv.cases import CORNERS, conv_case
-from autograder.judge.checks import (check_array, check_int, check_number, check_unmodified, expect_value_error,
-                                     unpack)
-from autograder.judge.plugin import graded
-from autograder.judge.budgets import check_budget
+from autograder.judge import (check_array, check_budget, check_int, check_number, check_unmodified,
+                             expect_value_error, graded, unpack)
 from solutions import conv as reference
 
 # conv_output_size -----------------------------------------------------------------

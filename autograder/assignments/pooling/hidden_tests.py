@@ -8,11 +8,8 @@ import numpy as np
 import pytest
 
 from autograder.assignments.pooling.cases import CORNERS, WINDOWS, feature_map, output_shape, pool_case, windows
-from autograder.judge.budgets import check_budget
-from autograder.judge.checks import check_array, check_int, check_unmodified, expect_value_error, unpack
-from autograder.judge.describe import describe_value
-from autograder.judge.plugin import graded
-from autograder.judge.student import Failure
+from autograder.judge import (Failure, check_array, check_budget, check_int, check_unmodified, describe_value,
+                             expect_value_error, graded, unpack)
 from autograder.messages import say
 from solutions import pooling as reference
 

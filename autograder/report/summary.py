@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from autograder.integrations.grades import by_function
+from autograder.report.results import by_function
 from autograder.messages import say
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
@@ -25,7 +25,7 @@ _ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), aut
 
 
 def render(graded: list) -> str:
-    """The page for ``graded`` (see :func:`autograder.integrations.grades.collect`)."""
+    """The page for ``graded`` (see :func:`autograder.report.grades.collect`)."""
     by_assignment = groupby(sorted(graded, key=lambda g: g.assignment), key=lambda g: g.assignment)
     words = {key: say(f"course.summary_{key}") for key in (
         "title", "distribution", "hardest", "check", "failed_by", "functions", "function", "mean",

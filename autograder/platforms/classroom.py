@@ -11,7 +11,7 @@ import base64
 import html
 import json
 
-from autograder.integrations.grades import by_function
+from autograder.report.results import by_function
 from autograder.messages import say
 
 

@@ -7,9 +7,9 @@ assignment needs: the autograder package with this assignment's hidden tests onl
 reference solution, its source and released notebooks, and ``requirements.lock``.
 Gradescope unzips it into ``/autograder/source``, runs ``setup.sh`` once when it builds
 the image, then ``run_autograder`` for each submission, which runs
-``python -m autograder.integrations.gradescope``: grade the notebook found in
-``/autograder/submission/`` and write ``/autograder/results/results.json`` (and
-``feedback.html``), whatever the notebook does. ``AUTOGRADER_ROOT`` puts the
+``python -m autograder.platforms.gradescope``: grade the notebook found in
+``/autograder/submission/`` (``notebook.choose``'s rule) and write
+``/autograder/results/results.json`` (and ``feedback.html``), whatever the notebook does. ``AUTOGRADER_ROOT`` puts the
 ``/autograder`` tree elsewhere, as the project's tests do to run the bundle locally.
 """
 import json
@@ -19,10 +19,11 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from autograder import assignments
-from autograder.integrations.batch import failure_result
+from autograder import assignments, notebook
+from autograder.course.batch import grade_submission
 from autograder.messages import say
-from autograder.report import feedback, results
+from autograder.report import results
+from autograder.run import resolve
 
 FILES = Path(__file__).with_name("gradescope_files")
 SETTINGS = "gradescope.json"  # in the bundle: which assignment it grades
@@ -62,27 +63,16 @@ def run(root: Path) -> int:
     """Grade ``root/submission``'s notebook into ``root/results``; 0 whenever results were written."""
     name = json.loads((root / "source" / SETTINGS).read_text())["assignment"]
     out = root / "results"
-    notebook = find_notebook(root / "submission", name)
-    if notebook is None:
-        _write(out, name, failure_result(name, "no notebook", 0.0, seed=None,
-                                         message=say("course.no_notebook", expected=f"{name}.ipynb")))
+    chosen = notebook.choose(root / "submission", name)
+    if chosen is None:
+        results.write(out, results.not_graded(name, "no notebook", 0.0, seed=None,
+                                              message=say("course.no_notebook", expected=f"{name}.ipynb")))
         return 0
-    from autograder import cli
-
     try:
-        return cli.main(["grade", str(notebook), "--assignment", name, "--out", str(out)])
-    except (Exception, SystemExit):  # the kit itself failed: the student still gets a result, the instructor the reason
-        _write(out, name, failure_result(name, traceback.format_exc(), 0.0, seed=None))
-        return 0
-
-
-def find_notebook(folder: Path, name: str):
-    """``<name>.ipynb`` anywhere under ``folder``, else its only notebook, else None."""
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    named = [p for p in notebooks if p.name == f"{name}.ipynb"]
-    if named:
-        return named[0]
-    return notebooks[0] if len(notebooks) == 1 else None
+        grade_submission(chosen, resolve(name, hidden=[root / "source"], within=root / "submission"), out)
+    except Exception:  # noqa: BLE001 (the kit itself failed: the student still gets a result, the instructor the reason)
+        results.write(out, results.not_graded(name, traceback.format_exc(), 0.0, seed=None))
+    return 0
 
 
 def _scratch(relative: Path) -> bool:
@@ -101,11 +91,6 @@ def _add(bundle: zipfile.ZipFile, member: str, data: bytes, executable: bool = F
     info.external_attr = EXECUTABLE if executable else REGULAR
     info.compress_type = zipfile.ZIP_DEFLATED
     bundle.writestr(info, data)
-
-
-def _write(out: Path, name: str, data: dict) -> None:
-    results.write_json_atomically(out / "results.json", data)
-    results.write_text_atomically(out / "feedback.html", feedback.render(data, name))
 
 
 if __name__ == "__main__":

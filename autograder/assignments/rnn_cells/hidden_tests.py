@@ -12,13 +12,9 @@ import numpy as np
 import pytest
 
 from autograder.assignments.rnn_cells.cases import CORNERS, case, sigmoid_case
-from autograder.judge.budgets import check_budget
-from autograder.judge.checks import check_array, check_arrays, check_unmodified, unpack
-from autograder.judge.describe import describe_case, describe_value
-from autograder.judge.plugin import graded
-from autograder.judge.student import Failure
+from autograder.judge import (Failure, Scalar, check_array, check_arrays, check_budget, check_unmodified,
+                             describe_case, describe_value, graded, unpack)
 from autograder.messages import say
-from autograder.runner.wire import Scalar
 from solutions import rnn_cells as reference
 
 OUTPUTS = {

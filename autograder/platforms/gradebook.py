@@ -33,8 +33,10 @@ import warnings
 from itertools import groupby
 from pathlib import Path
 
-from autograder.integrations import CourseError
-from autograder.integrations.grades import by_function, collect, copy_atomically
+from autograder.course import CourseError
+from autograder.notebook import choose
+from autograder.report.grades import collect
+from autograder.report.results import by_function, copy_atomically
 from autograder.messages import say
 
 CONFIG = "nbgrader_config.py"
@@ -167,9 +169,7 @@ def _place_files(coursedir, graded, notebook: str) -> None:
     for name in ("timestamp.txt", "submission_secret.txt"):
         _copy(submitted / name, feedback / name)
     autograded = Path(coursedir.format_path(coursedir.autograded_directory, graded.student, graded.assignment))
-    source = submitted / f"{notebook}.ipynb"
-    if not source.exists():
-        source = next(iter(sorted(submitted.glob("*.ipynb"))), None) if submitted.is_dir() else None
+    source = choose(submitted, graded.assignment) if submitted.is_dir() else None
     target = autograded / f"{notebook}.ipynb"
     if source and (not target.exists() or target.stat().st_mtime < source.stat().st_mtime):
         _copy(source, target)

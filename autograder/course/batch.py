@@ -1,0 +1,254 @@
+"""Grade an nbgrader ``submitted/<student>/<assignment>/`` tree, several submissions at a time.
+
+Each submission is graded by its own ``autograder grade`` process, started in a session
+of its own under a wall-clock limit that kills it with everything it started. Whatever
+a notebook does (crash, hang, eat memory), its judge process is the only one it can
+take down, and when a judge leaves no result the batch writes a failure result that says
+what happened: every submission ends with a results.json, and no other loses its own.
+Results are written atomically, so an interrupted batch loses no finished work; a rerun
+grades only what is new, changed since it was graded, or failed.
+"""
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from autograder import assignments, notebook
+from autograder.messages import say
+from autograder.processes import kill_tree
+from autograder.report import log, results
+from autograder.run import Run, resolve
+
+NOT_GRADED = 3  # a judge's exit status when it recorded its submission as not graded
+SUBMISSION_SECONDS = 900.0  # a last resort: the sandbox's own limits stop a notebook long before
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    assignment: str
+    notebook: Path
+
+    def folder(self, out: Path) -> Path:
+        return out / self.student / self.assignment
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every submission of a batch is graded: what each assignment's run is resolved
+    from, once for the batch (``resolve``), and how long one submission may take."""
+
+    seed: int
+    device: str = "auto"
+    limits: dict = field(default_factory=dict)  # overrides of the sandbox limits, parsed once
+    hidden: tuple = ()  # folders the students' code must not see
+    within: Path = None  # the submissions' root: a notebook whose real path leaves it is refused
+    timeout: float = SUBMISSION_SECONDS  # seconds for one submission's whole grading
+
+    def resolve(self, assignment: str) -> Run:
+        return resolve(assignment, self.seed, self.device, self.limits, self.hidden, self.within)
+
+
+class Interrupted(Exception):
+    def __init__(self, done: int, total: int):
+        super().__init__(say("course.interrupted", done=done, total=total))
+
+
+def find(root: Path, only: str = None) -> list:
+    """Every ``root/<student>/<assignment>/`` of a known assignment that holds a notebook
+    (chosen by ``notebook.choose``)."""
+    known = set(assignments.names())
+    found = []
+    for folder in sorted(root.glob("*/*")):
+        student, assignment = folder.parent.name, folder.name
+        if not folder.is_dir() or assignment not in known or (only and assignment != only) or student.startswith("."):
+            continue
+        chosen = notebook.choose(folder, assignment)
+        if chosen is not None:
+            found.append(Submission(student, assignment, chosen))
+    return found
+
+
+def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, force: bool = False,
+              report=None) -> list:
+    """Grade every submission that has no up-to-date result in ``out``; return those graded.
+    ``report(submission, results, seconds)``: called as each one is done."""
+    todo = [s for s in submissions if force or not is_graded(s, out)]
+    runs = {name: _resolve(name, out, settings) for name in sorted({s.assignment for s in todo})}
+    for submission in todo:
+        problem = runs[submission.assignment]
+        if isinstance(problem, str):  # no budgets, no grading: not graded, and a rerun tries again
+            _write_failure(submission, out, problem, 0.0, settings.seed)
+            log.graded(out, f"{submission.student}/{submission.assignment}",
+                       results.read(submission.folder(out) / "results.json"), 0.0)
+    todo = [s for s in todo if isinstance(runs[s.assignment], Path)]
+    children = _Children(_child_environment(jobs))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(_grade, s, out, runs[s.assignment], settings.timeout, children): s for s in todo}
+        done = 0
+        try:
+            for future in tqdm(as_completed(futures), total=len(futures), unit="notebook", file=sys.stderr,
+                               disable=None):
+                seconds = future.result()
+                done += 1
+                submission = futures[future]
+                data = results.read(submission.folder(out) / "results.json")
+                log.graded(out, f"{submission.student}/{submission.assignment}", data, seconds)
+                if report:
+                    report(submission, data, seconds)
+        except KeyboardInterrupt:
+            children.stop_all()
+            for future in futures:
+                future.cancel()
+            raise Interrupted(done, len(todo)) from None
+    return todo
+
+
+def is_graded(submission: Submission, out: Path) -> bool:
+    """A result exists, is the autograder's own (not a failure), and is of this very notebook."""
+    data = results.read(submission.folder(out) / "results.json")
+    if data is None:
+        return False
+    return not results.is_not_graded(data) and data["extra_data"].get("notebook_sha256") in (
+        None, digest(submission.notebook))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def grade_submission(path: Path, run: Run, out: Path) -> dict:
+    """Grade the notebook at ``path`` under ``run`` into the folder ``out`` (its results
+    and feedback); return the results. The one way every door grades a submission:
+    the command line, each judge process of a batch, Gradescope."""
+    from autograder.grading import grade
+
+    graded = grade(path, run.hiding(Path(out).resolve()))
+    if "not_graded" in graded:
+        data = results.not_graded(run.assignment, graded["not_graded"], graded["seconds"], run.seed)
+    else:
+        data = results.from_grading(graded, run)
+    try:
+        data["extra_data"]["notebook_sha256"] = digest(Path(path))  # a rerun regrades a changed file
+    except OSError:
+        pass
+    results.write(Path(out), data)
+    return data
+
+
+CALIBRATION_TRIES = 3
+
+
+def _resolve(name: str, out: Path, settings: Settings):
+    """The run of ``name``, resolved once for the whole batch before any student's code
+    runs (its budgets measured here), in a file every judge process reads (out of every
+    sandbox's sight); or, when its budgets could not be measured, the reason (a string)
+    for the instructor."""
+    from autograder.judge.budgets import CalibrationFailed
+
+    path = out / f".run-{name}.json"
+    for _ in range(CALIBRATION_TRIES):
+        try:
+            results.write_text_atomically(path, settings.resolve(name).to_json())
+            return path
+        except CalibrationFailed as error:
+            reason = say("course.calibration_failed", assignment=name, reason=error)
+    return reason
+
+
+def _write_failure(submission: Submission, out: Path, reason: str, seconds: float, seed) -> None:
+    results.write(submission.folder(out), results.not_graded(submission.assignment, reason, seconds, seed))
+
+
+def _grade(submission: Submission, out: Path, run: Path, timeout: float, children) -> float:
+    """Grade one submission in a judge process of its own, under the run in the file
+    ``run``; the seconds it took."""
+    folder = submission.folder(out)
+    (folder / "results.json").unlink(missing_ok=True)  # what is there now is the verdict
+    command = [sys.executable, "-m", "autograder", "grade", str(submission.notebook),
+               "--assignment", submission.assignment, "--out", str(folder), "--run", str(run)]
+    started = time.monotonic()
+    # the judge's temporary files (its sandboxes' folders) go where they are removed even
+    # when the judge is killed
+    with tempfile.TemporaryDirectory(prefix="autograder-judge-", ignore_cleanup_errors=True) as scratch:
+        process = children.start(command, scratch)
+        if process is None:
+            return 0.0
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+            problem = _problem(process.returncode, folder)
+        except subprocess.TimeoutExpired:
+            kill_tree(process)
+            _, stderr = process.communicate()
+            problem = say("course.stopped_after", seconds=timeout)
+        finally:
+            children.finished(process)
+    if problem and not children.stopping:
+        detail = stderr.decode(errors="replace").strip()[-2000:]
+        seed = json.loads(run.read_text())["seed"]
+        _write_failure(submission, out, "\n".join(filter(None, [problem, detail])), time.monotonic() - started, seed)
+    return time.monotonic() - started
+
+
+def _problem(returncode: int, folder: Path) -> str:
+    """Why the judge process left no result, or "" when it did (a result that says it is
+    not graded, with the reason, is one)."""
+    data = results.read(folder / "results.json")
+    if returncode == NOT_GRADED and data and results.is_not_graded(data):
+        return ""
+    if returncode < 0:
+        hint = say("course.out_of_memory") if -returncode == signal.SIGKILL else ""
+        return say("course.killed_by", signal=signal.Signals(-returncode).name, hint=hint)
+    if returncode > 0:
+        return say("course.exited_with", status=returncode)
+    return "" if data else say("course.no_results")
+
+
+def _child_environment(jobs: int) -> dict:
+    environment = dict(os.environ)
+    if jobs > 1:  # one core per submission: the jobs share the machine, their threads would fight
+        for name in THREAD_VARIABLES:
+            environment.setdefault(name, "1")
+    return environment
+
+
+class _Children:
+    """The judge processes running now, so that an interrupt stops every one of them."""
+
+    def __init__(self, environment: dict):
+        self.environment = environment
+        self.stopping = False
+        self._running = set()
+        self._lock = threading.Lock()
+
+    def start(self, command: list, scratch: str):
+        with self._lock:
+            if self.stopping:
+                return None
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, env={**self.environment, "TMPDIR": scratch},
+                                       start_new_session=True)
+            self._running.add(process)
+            return process
+
+    def finished(self, process) -> None:
+        with self._lock:
+            self._running.discard(process)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self.stopping = True
+            running = list(self._running)
+        for process in running:
+            kill_tree(process)
