@@ -1,3 +1,4 @@
+"""``python -m autograder``: the ``autograder`` command."""
 from autograder.cli import run
 
 run()

@@ -23,7 +23,6 @@ from autograder import assignments
 from autograder.course import CourseError, batch
 from autograder.messages import say
 from autograder.report.results import is_not_graded
-from autograder.run import Run, parse_limits, resolve
 
 
 def parser() -> argparse.ArgumentParser:
@@ -155,6 +154,8 @@ def _bound_memory(megabytes: int) -> None:
 
 
 def _grade(args, cli) -> int:
+    from autograder.run import parse_limits
+
     try:
         args.limits = parse_limits(args.limit)
     except ValueError as error:
@@ -171,8 +172,8 @@ def _grade(args, cli) -> int:
 
 def _grade_one(args) -> dict:
     """Grade one notebook: under the run a batch resolved (``--run``), or one resolved here."""
-    from autograder.judge.budgets import CalibrationFailed
     from autograder.report import results
+    from autograder.run import CalibrationFailed, Run, resolve
 
     if args.run:
         run = Run.from_json(args.run.read_text())

@@ -15,7 +15,10 @@ from pathlib import Path
 
 from autograder import assignments
 from autograder.config import Limits
+from autograder.judge.budgets import CalibrationFailed, calibrate, device_for
 from autograder.messages import say
+
+__all__ = ["CalibrationFailed", "Run", "parse_limits", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,15 @@ def resolve(assignment: str, seed: int = None, device: str = "auto", limits: dic
     """The run that grades ``assignment``: ``limits`` override its own, ``device`` is
     ``auto``, ``cpu`` or ``gpu``; ``budgets`` (already measured, as the project's tests
     do once for a session) or measured now. Raises ``CalibrationFailed``."""
-    from autograder.judge import budgets as time_budgets
-
     own = assignments.load(assignment)
     task = assignments.load(assignment, own.limits.with_overrides(**limits) if limits else None)
-    device = time_budgets.device_for(device, task)
+    device = device_for(device, task)
     return Run(
         assignment=assignment,
         seed=secrets.randbelow(2**31) if seed is None else seed,
         device=device,
         limits=task.limits,
-        budgets=time_budgets.calibrate(task, device) if budgets is None else dict(budgets),
+        budgets=calibrate(task, device) if budgets is None else dict(budgets),
         hidden=tuple(Path(folder) for folder in hidden),
         within=Path(within) if within else None,
     )

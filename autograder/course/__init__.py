@@ -1,5 +1,6 @@
-"""Grading a whole course: batches, the grades table and its summary, shards for a CI
-matrix, nbgrader's gradebook, Gradescope and GitHub Classroom."""
+"""Grading a whole course: find the submissions of an nbgrader tree and grade each in a
+judge process of its own (``batch``), or one shard of them per machine (``shards``).
+What the grading leaves is ``report``'s; where the grades go next is ``platforms``'."""
 
 
 class CourseError(Exception):

@@ -20,6 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -27,7 +28,9 @@ from autograder import assignments, notebook
 from autograder.messages import say
 from autograder.processes import kill_tree
 from autograder.report import log, results
-from autograder.run import Run, resolve
+
+if TYPE_CHECKING:
+    from autograder.run import Run
 
 NOT_GRADED = 3  # a judge's exit status when it recorded its submission as not graded
 SUBMISSION_SECONDS = 900.0  # a last resort: the sandbox's own limits stop a notebook long before
@@ -56,7 +59,9 @@ class Settings:
     within: Path = None  # the submissions' root: a notebook whose real path leaves it is refused
     timeout: float = SUBMISSION_SECONDS  # seconds for one submission's whole grading
 
-    def resolve(self, assignment: str) -> Run:
+    def resolve(self, assignment: str) -> "Run":
+        from autograder.run import resolve  # the judge's modules: only where a run is resolved
+
         return resolve(assignment, self.seed, self.device, self.limits, self.hidden, self.within)
 
 
@@ -128,7 +133,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def grade_submission(path: Path, run: Run, out: Path) -> dict:
+def grade_submission(path: Path, run: "Run", out: Path) -> dict:
     """Grade the notebook at ``path`` under ``run`` into the folder ``out`` (its results
     and feedback); return the results. The one way every door grades a submission:
     the command line, each judge process of a batch, Gradescope."""
@@ -155,7 +160,7 @@ def _resolve(name: str, out: Path, settings: Settings):
     runs (its budgets measured here), in a file every judge process reads (out of every
     sandbox's sight); or, when its budgets could not be measured, the reason (a string)
     for the instructor."""
-    from autograder.judge.budgets import CalibrationFailed
+    from autograder.run import CalibrationFailed
 
     path = out / f".run-{name}.json"
     for _ in range(CALIBRATION_TRIES):

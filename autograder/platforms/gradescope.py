@@ -80,10 +80,15 @@ def _scratch(relative: Path) -> bool:
     return any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
 
 
+PROJECT_ONLY = ("oracles.py", "benchmark.py")  # an assignment's tests and timings, not needed to grade
+
+
 def _belongs(relative: Path, name: str) -> bool:
-    """Every file of the package, except the other assignments' folders."""
+    """Every file of the package, except the other assignments' folders and what only
+    the project's own tests and benchmarks use."""
     parts = relative.parts
-    return not (len(parts) > 3 and parts[1] == "assignments" and parts[2] != name)
+    in_assignment = len(parts) > 3 and parts[1] == "assignments"
+    return not (in_assignment and (parts[2] != name or parts[-1] in PROJECT_ONLY))
 
 
 def _add(bundle: zipfile.ZipFile, member: str, data: bytes, executable: bool = False) -> None:
