@@ -3,10 +3,13 @@
 Hidden tests are plain pytest functions marked ``@graded("conv_forward", points=2)``;
 they take the fixtures ``student`` (the sandboxed notebook), ``rng`` (seeded per test,
 so a rerun with the same seed draws the same inputs), ``budgets`` and ``cells``. A parametrized
-test shares its points among its cases.
+test shares its points among its cases. A table of cases marks each case instead
+(``pytest.param(..., marks=graded(...))``) and names its check in the mark: the cases of a
+test that carry the same mark (function, points, title) share its points.
 """
 import traceback
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +19,16 @@ from autograder.judge.student import Failure
 from autograder.messages import say
 
 
-def graded(function: str, points: float):
-    """Mark a hidden test: the contract function it grades and its points."""
-    return pytest.mark.graded(function=function, points=points)
+def graded(function: str, points: float, title: str = None, case: str = None):
+    """Mark a hidden test: the contract function it grades and its points. The check's name
+    is ``title`` (else the test's first docstring line) and ``[case]`` (else the case id;
+    "" for none)."""
+    return pytest.mark.graded(function=function, points=points, title=title, case=case)
+
+
+def _sharing(item, mark) -> tuple:
+    """What the cases that share a mark's points have in common."""
+    return item.originalname, mark.kwargs["function"], mark.kwargs["points"], mark.kwargs.get("title")
 
 
 @dataclass
@@ -58,22 +68,21 @@ class GradingPlugin:
         return np.random.default_rng([self._seed, zlib.crc32(request.node.nodeid.encode())])
 
     def pytest_configure(self, config):
-        config.addinivalue_line("markers", "graded(function, points): a hidden test's function and points")
+        config.addinivalue_line("markers", "graded(function, points, title, case): a hidden test's function and points")
 
     def pytest_collection_modifyitems(self, session, config, items):
-        cases_per_test: dict = {}
-        for item in items:
-            cases_per_test[item.originalname] = cases_per_test.get(item.originalname, 0) + 1
-        for order, item in enumerate(items):
-            mark = item.get_closest_marker("graded")
-            if mark is None:
-                continue
-            title = (item.function.__doc__ or item.originalname).strip().splitlines()[0]
-            case = f" [{item.callspec.id}]" if hasattr(item, "callspec") else ""
+        marked = [(order, item, mark) for order, item in enumerate(items)
+                  if (mark := item.get_closest_marker("graded")) is not None]
+        cases_per_mark = Counter(_sharing(item, mark) for _, item, mark in marked)
+        for order, item, mark in marked:
+            title = mark.kwargs.get("title") or (item.function.__doc__ or item.originalname).strip().splitlines()[0]
+            case = mark.kwargs.get("case")
+            if case is None:
+                case = item.callspec.id if hasattr(item, "callspec") else ""
             self.results[item.nodeid] = CheckResult(
-                name=f"{mark.kwargs['function']}: {title}{case}",
+                name=f"{mark.kwargs['function']}: {title}{f' [{case}]' if case else ''}",
                 function=mark.kwargs["function"],
-                max_score=mark.kwargs["points"] / cases_per_test[item.originalname],
+                max_score=mark.kwargs["points"] / cases_per_mark[_sharing(item, mark)],
                 order=order,
             )
 
