@@ -234,8 +234,9 @@ def _is_flag(key, value) -> bool:
 
 
 def plain_python(source: str) -> str:
-    """The cell without IPython's magic and shell lines (for trusted, judge-side use)."""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    """The cell with IPython's magic and shell lines blanked (for trusted, judge-side
+    use); blanked, not dropped, so that line numbers stay those of the cell."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def python_source(source: str) -> str:

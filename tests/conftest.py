@@ -46,7 +46,10 @@ def scores_by_function(results: dict) -> dict:
 
 
 def failures(results: dict) -> str:
-    return "\n".join(f"{t['name']}: {t['output']}" for t in results["tests"] if t["score"] < t["max_score"])
+    """The failed checks, after the notebook's own row, which says why a check was "Not run"."""
+    notebook, *checks = results["tests"]
+    failed = [f"{t['name']}: {t['output']}" for t in checks if t["score"] < t["max_score"]]
+    return "\n".join([f"{notebook['name']}: {notebook['output']}", *failed])
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,9 @@ solution), ``release/<name>/`` (what students get, made by nbgrader), ``solution
 - ``cases.py``, ``driver.py``: how cases are drawn, and scenarios run in the sandbox;
 - ``messages.en.toml``: the sentences of its own feedback;
 - ``mutants.py``: the mistakes students make, and other correct solutions;
-- ``oracles.py``: the project's tests of the reference against independent oracles.
+- ``oracles.py``: the project's tests of the reference against independent oracles
+  (written with ``testing.py``, this folder's helpers for them);
+- ``benchmark.py``: its rows of the benchmark table.
 
 Nothing else in the kit names an assignment: adding one is adding its folders.
 """

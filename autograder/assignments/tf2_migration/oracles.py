@@ -6,21 +6,37 @@ notebook's solution code, its data loader and its visible tests.
 """
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 import numpy as np
 import pytest
-import tensorflow as tf
-from notebooks import is_demo, is_visible_test, solution_namespace, source_notebook
 
-from autograder.assignments.tf2_migration import ASSIGNMENT, TRAINING
-from autograder.assignments.tf2_migration.tf1_reference import TF1Network
-from solutions import tf2_migration as ref
+from autograder.assignments.testing import run_cell, solution_namespace, source_notebook, visible_tests
+from autograder.assignments.tf2_migration import ASSIGNMENT, TF1_OUTPUTS, TF1_STEPS, TRAINING
+from autograder.assignments.tf2_migration.cases import NAMES
 
-FORWARD_TOL = dict(rtol=1e-6, atol=1e-5)
-# Tight enough that Keras' Adam with its default epsilon (1e-7) misses it by far.
-STEP_TOL = dict(rtol=1e-5, atol=2e-6)
-NAMES = ["conv_w", "conv_b", "w1", "b1", "w2", "b2"]
+# TensorFlow, the reference (which imports it) and the TF1 program come from fixtures:
+# collecting these tests imports no TensorFlow.
+
+
+@pytest.fixture(scope="module")
+def tf():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow
+
+    return tensorflow
+
+
+@pytest.fixture(scope="module")
+def ref(tf):
+    from solutions import tf2_migration
+
+    return tf2_migration
+
+
+@pytest.fixture(scope="module")
+def TF1Network(tf):  # noqa: N802 (the class it returns)
+    from autograder.assignments.tf2_migration.tf1_reference import TF1Network
+
+    return TF1Network
 
 
 def random_weights(rng, H, W, C, K, U, n):
@@ -31,7 +47,7 @@ def random_weights(rng, H, W, C, K, U, n):
             for name, shape in shapes.items()}
 
 
-def as_variables(weights):
+def as_variables(tf, weights):
     return {name: tf.Variable(np.asarray(weights[name], np.float32)) for name in NAMES}
 
 
@@ -63,7 +79,7 @@ def config_id(config):
 
 
 @pytest.fixture(scope="module")
-def notebook():
+def notebook(tf):
     return solution_namespace("tf2_migration")
 
 
@@ -82,13 +98,13 @@ def digit_batches(x, y, batch_size, seed, epoch):
 # --------------------------------------------------------------------------- init_params
 
 @pytest.mark.parametrize("config", CONFIGS[:6], ids=config_id)
-def test_init_params_shapes_order_and_glorot_range(config):
+def test_init_params_shapes_order_and_glorot_range(tf, ref, config):
     _, H, W, C, K, U, ncls, _ = config
     params = ref.init_params((H, W, C), ncls, n_kernels=K, units=U, seed=3)
     F = (H // 2) * (W // 2) * K
     shapes = {"conv_w": (3, 3, C, K), "conv_b": (K,), "w1": (F, U), "b1": (U,), "w2": (U, ncls), "b2": (ncls,)}
     fans = {"conv_w": (9 * C, 9 * K), "w1": (F, U), "w2": (U, ncls)}
-    assert list(params) == NAMES
+    assert list(params) == list(NAMES)
     for name, v in params.items():
         assert isinstance(v, tf.Variable) and v.dtype == tf.float32
         assert tuple(v.shape) == shapes[name]
@@ -104,7 +120,7 @@ def test_init_params_shapes_order_and_glorot_range(config):
     assert any(not np.array_equal(params[name].numpy(), other[name]) for name in fans)
 
 
-def test_init_params_is_uniform_over_the_whole_glorot_range():
+def test_init_params_is_uniform_over_the_whole_glorot_range(ref):
     params = ref.init_params((16, 16, 2), 10, n_kernels=32, units=64, seed=0)
     for name, (fan_in, fan_out) in {"conv_w": (18, 288), "w1": (2048, 64), "w2": (64, 10)}.items():
         w = params[name].numpy().ravel()
@@ -117,43 +133,43 @@ def test_init_params_is_uniform_over_the_whole_glorot_range():
 # --------------------------------------------------------------------------- forward and loss vs TF1
 
 @pytest.mark.parametrize("config", CONFIGS, ids=config_id)
-def test_forward_and_loss_equal_the_tf1_graph(config):
+def test_forward_and_loss_equal_the_tf1_graph(tf, ref, TF1Network, config):
     N, H, W, C, K, U, ncls, dtype = config
     rng = np.random.default_rng(N * 1000 + H * 100 + W)
     weights = random_weights(rng, H, W, C, K, U, ncls)
     x = rng.random((N, H, W, C)).astype(dtype)
     y = np.eye(ncls)[rng.integers(0, ncls, N)]
-    params = as_variables(weights)
+    params = as_variables(tf, weights)
     logits = ref.forward(params, x)
     loss = ref.compute_loss(params, x, y)
     assert logits.dtype == tf.float32 and tuple(logits.shape) == (N, ncls)
     assert loss.dtype == tf.float32 and tuple(loss.shape) == ()
     with TF1Network(weights) as net:
-        np.testing.assert_allclose(logits.numpy(), net.forward(x), **FORWARD_TOL)
-        np.testing.assert_allclose(loss.numpy(), net.loss(x, y), **FORWARD_TOL)
+        np.testing.assert_allclose(logits.numpy(), net.forward(x), **TF1_OUTPUTS)
+        np.testing.assert_allclose(loss.numpy(), net.loss(x, y), **TF1_OUTPUTS)
 
 
-def test_flatten_keeps_nhwc_order():
+def test_flatten_keeps_nhwc_order(tf, ref, TF1Network):
     """A channels-first flatten gives other logits for the same weights: the check can fail."""
     rng = np.random.default_rng(1)
     weights = random_weights(rng, 6, 6, 1, 3, 8, 4)
     x = rng.random((2, 6, 6, 1)).astype(np.float32)
-    params = as_variables(weights)
+    params = as_variables(tf, weights)
     z0 = tf.nn.conv2d(x, params["conv_w"], 1, "SAME") + params["conv_b"]
     p = tf.nn.max_pool2d(tf.nn.relu(z0), 2, 2, "VALID")
     f_nchw = tf.reshape(tf.transpose(p, [0, 3, 1, 2]), [2, -1])
     nchw = tf.nn.relu(f_nchw @ params["w1"] + params["b1"]) @ params["w2"] + params["b2"]
     with TF1Network(weights) as net:
         expected = net.forward(x)
-    np.testing.assert_allclose(ref.forward(params, x).numpy(), expected, **FORWARD_TOL)
-    assert not np.allclose(nchw.numpy(), expected, **FORWARD_TOL)
+    np.testing.assert_allclose(ref.forward(params, x).numpy(), expected, **TF1_OUTPUTS)
+    assert not np.allclose(nchw.numpy(), expected, **TF1_OUTPUTS)
 
 
 # --------------------------------------------------------------------------- optimizers vs TF1
 
-def run_tf2(weights, optimizer, batches, lr, epsilon=None):
+def run_tf2(tf, ref, weights, optimizer, batches, lr, epsilon=None):
     """Train a copy of weights with the reference's train_step; epsilon overrides make_optimizer."""
-    params = as_variables(weights)
+    params = as_variables(tf, weights)
     opt = ref.make_optimizer(optimizer, lr, params)
     if epsilon is not None:
         opt = tf.keras.optimizers.Adam(learning_rate=lr, epsilon=epsilon)
@@ -162,49 +178,49 @@ def run_tf2(weights, optimizer, batches, lr, epsilon=None):
     return np.array(losses), as_numpy(params)
 
 
-def run_tf1(weights, optimizer, batches, lr):
+def run_tf1(TF1Network, weights, optimizer, batches, lr):
     with TF1Network(weights, optimizer, lr) as net:
         return net.train(batches), net.weights()
 
 
 @pytest.fixture(scope="module")
-def digit_steps(digits):
+def digit_steps(ref, digits):
     x_train, y_train = digits[0], digits[1]
     weights = as_numpy(ref.init_params((8, 8, 1), 10, seed=0))
     return weights, digit_batches(x_train, y_train, 32, seed=0, epoch=0)[:8]
 
 
-def test_one_sgd_step_equals_gradient_descent_optimizer(digit_steps):
+def test_one_sgd_step_equals_gradient_descent_optimizer(tf, ref, TF1Network, digit_steps):
     weights, batches = digit_steps
-    losses, after = run_tf2(weights, "sgd", batches[:1], lr=0.1)
-    tf1_losses, tf1_after = run_tf1(weights, "sgd", batches[:1], lr=0.1)
-    np.testing.assert_allclose(losses, tf1_losses, **FORWARD_TOL)
+    losses, after = run_tf2(tf, ref, weights, "sgd", batches[:1], lr=0.1)
+    tf1_losses, tf1_after = run_tf1(TF1Network, weights, "sgd", batches[:1], lr=0.1)
+    np.testing.assert_allclose(losses, tf1_losses, **TF1_OUTPUTS)
     for name in NAMES:
-        np.testing.assert_allclose(after[name], tf1_after[name], **STEP_TOL)
+        np.testing.assert_allclose(after[name], tf1_after[name], **TF1_STEPS)
     assert max_error(after, weights) > 1e-3  # the step did move the weights
 
 
-def test_adam_steps_equal_adam_optimizer_and_keras_default_epsilon_does_not(digit_steps):
+def test_adam_steps_equal_adam_optimizer_and_keras_default_epsilon_does_not(tf, ref, TF1Network, digit_steps):
     weights, batches = digit_steps
-    tf1_losses, tf1_after = run_tf1(weights, "adam", batches, lr=1e-3)
-    losses, after = run_tf2(weights, "adam", batches, lr=1e-3)
-    np.testing.assert_allclose(losses, tf1_losses, **FORWARD_TOL)
+    tf1_losses, tf1_after = run_tf1(TF1Network, weights, "adam", batches, lr=1e-3)
+    losses, after = run_tf2(tf, ref, weights, "adam", batches, lr=1e-3)
+    np.testing.assert_allclose(losses, tf1_losses, **TF1_OUTPUTS)
     for name in NAMES:
-        np.testing.assert_allclose(after[name], tf1_after[name], **STEP_TOL)
+        np.testing.assert_allclose(after[name], tf1_after[name], **TF1_STEPS)
     assert max_error(after, tf1_after) < 1e-6
 
     # Keras' default epsilon fails the very same check
-    _, keras_default = run_tf2(weights, "adam", batches, lr=1e-3, epsilon=1e-7)
+    _, keras_default = run_tf2(tf, ref, weights, "adam", batches, lr=1e-3, epsilon=1e-7)
     mismatched = [name for name in NAMES
-                  if not np.allclose(keras_default[name], tf1_after[name], **STEP_TOL)]
+                  if not np.allclose(keras_default[name], tf1_after[name], **TF1_STEPS)]
     assert mismatched, "epsilon 1e-7 should not pass for TF1's Adam"
-    assert max_error(keras_default, tf1_after) > 100 * STEP_TOL["atol"]
+    assert max_error(keras_default, tf1_after) > 100 * TF1_STEPS["atol"]
 
 
-def test_fit_equals_tf1_over_the_contract_batch_order(digits):
+def test_fit_equals_tf1_over_the_contract_batch_order(tf, ref, TF1Network, digits):
     x_train, y_train, x_val, y_val = digits[0][:200], digits[1][:200], digits[2][:100], digits[3][:100]
     weights = as_numpy(ref.init_params((8, 8, 1), 10, n_kernels=6, units=32, seed=1))
-    params = as_variables(weights)
+    params = as_variables(tf, weights)
     history = ref.fit(params, ref.make_optimizer("adam", 1e-3, params), x_train.astype(np.float64), y_train,
                       epochs=3, batch_size=32, x_val=x_val, y_val=y_val, seed=7)
 
@@ -229,7 +245,7 @@ def test_fit_equals_tf1_over_the_contract_batch_order(digits):
 
 # --------------------------------------------------------------------------- train_step, make_optimizer
 
-def test_train_step_is_a_tf_function_returning_the_loss_before_the_update():
+def test_train_step_is_a_tf_function_returning_the_loss_before_the_update(tf, ref):
     assert isinstance(ref.train_step, tf.types.experimental.PolymorphicFunction)
     rng = np.random.default_rng(2)
     x, y = rng.random((8, 8, 8, 1)), np.eye(10)[rng.integers(0, 10, 8)]
@@ -247,7 +263,7 @@ def test_train_step_is_a_tf_function_returning_the_loss_before_the_update():
     assert ref.train_step.experimental_get_tracing_count() - traces <= 1  # one trace for the lot
 
 
-def test_make_optimizer_matches_tf1_settings():
+def test_make_optimizer_matches_tf1_settings(tf, ref):
     params = ref.init_params((8, 8, 1), 10, n_kernels=2, units=4)
     adam = ref.make_optimizer("adam", 0.02, params)
     sgd = ref.make_optimizer("sgd", 0.3, params)
@@ -260,7 +276,7 @@ def test_make_optimizer_matches_tf1_settings():
         ref.make_optimizer("rmsprop", 0.01, params)
 
 
-def test_predict_and_accuracy():
+def test_predict_and_accuracy(ref):
     params = ref.init_params((8, 8, 1), 4, n_kernels=2, units=6, seed=0)
     x = np.random.default_rng(0).random((9, 8, 8, 1))
     labels = ref.predict(params, x)
@@ -293,7 +309,7 @@ def test_digits_loader(notebook, digits):
     np.testing.assert_array_equal(counts, np.bincount(load_digits().target))
 
 
-def test_training_on_digits_reaches_the_hidden_tests_accuracy(digits):
+def test_training_on_digits_reaches_the_hidden_tests_accuracy(ref, digits):
     x_train, y_train, x_val, y_val, x_test, y_test = digits
     params = ref.init_params((8, 8, 1), 10, seed=0)
     history = ref.fit(params, ref.make_optimizer("adam", TRAINING["learning_rate"], params), x_train, y_train,
@@ -307,7 +323,7 @@ def test_notebook_states_the_hidden_training_test():
     """The numbers the hidden fit test uses are the ones the student reads and runs."""
     cells = source_notebook("tf2_migration").cells
     text = " ".join(" ".join(cell.source.split()) for cell in cells if cell.cell_type == "markdown")
-    visible_tests = " ".join(cell.source for cell in cells if is_visible_test(cell))
+    test_code = " ".join(visible_tests("tf2_migration").values())
     epochs, lr, batch, accuracy = (TRAINING[key] for key in ("epochs", "learning_rate", "batch_size", "accuracy"))
     seconds = ASSIGNMENT.budgets["fit"].seconds
     assert seconds["cpu"] == seconds["gpu"], "the notebook states one budget for CPU and GPU"
@@ -315,17 +331,17 @@ def test_notebook_states_the_hidden_training_test():
             and f"at least {accuracy:.0%}" in text and f"within {seconds['cpu']:g} seconds" in text)
     for call in (f'make_optimizer("adam", {lr:g}, params)', f"epochs={epochs}, batch_size={batch}",
                  f"held_out >= {accuracy:g}", f"seconds < {seconds['cpu']:g}"):
-        assert call in visible_tests, call
+        assert call in test_code, call
 
 
 # --------------------------------------------------------------------------- the notebook
 
 @pytest.mark.parametrize("config", CONFIGS[:6], ids=config_id)
-def test_notebook_solution_agrees_with_reference(notebook, config):
+def test_notebook_solution_agrees_with_reference(tf, ref, notebook, config):
     N, H, W, C, K, U, ncls, dtype = config
     nb_params = notebook["init_params"]((H, W, C), ncls, n_kernels=K, units=U, seed=5)
     ref_params = ref.init_params((H, W, C), ncls, n_kernels=K, units=U, seed=5)
-    assert list(nb_params) == NAMES
+    assert list(nb_params) == list(NAMES)
     for name in NAMES:
         assert nb_params[name].dtype == tf.float32
         np.testing.assert_array_equal(nb_params[name].numpy(), ref_params[name].numpy())
@@ -334,24 +350,26 @@ def test_notebook_solution_agrees_with_reference(notebook, config):
     weights = random_weights(rng, H, W, C, K, U, ncls)
     x = rng.random((N, H, W, C)).astype(dtype)
     y = np.eye(ncls)[rng.integers(0, ncls, N)]
-    nb_logits = notebook["forward"](as_variables(weights), x)
+    nb_logits = notebook["forward"](as_variables(tf, weights), x)
     assert nb_logits.dtype == tf.float32
-    np.testing.assert_allclose(nb_logits.numpy(), ref.forward(as_variables(weights), x).numpy(), rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(float(notebook["compute_loss"](as_variables(weights), x, y)),
-                               float(ref.compute_loss(as_variables(weights), x, y)), rtol=1e-6)
-    np.testing.assert_array_equal(notebook["predict"](as_variables(weights), x), ref.predict(as_variables(weights), x))
-    assert notebook["accuracy"](as_variables(weights), x, y) == ref.accuracy(as_variables(weights), x, y)
+    np.testing.assert_allclose(nb_logits.numpy(), ref.forward(as_variables(tf, weights), x).numpy(),
+                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(float(notebook["compute_loss"](as_variables(tf, weights), x, y)),
+                               float(ref.compute_loss(as_variables(tf, weights), x, y)), rtol=1e-6)
+    np.testing.assert_array_equal(notebook["predict"](as_variables(tf, weights), x),
+                                  ref.predict(as_variables(tf, weights), x))
+    assert notebook["accuracy"](as_variables(tf, weights), x, y) == ref.accuracy(as_variables(tf, weights), x, y)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-def test_notebook_training_agrees_with_reference(notebook, digits, optimizer):
+def test_notebook_training_agrees_with_reference(tf, ref, notebook, digits, optimizer):
     x, y, x_val, y_val = digits[0][:150], digits[1][:150], digits[2][:50], digits[3][:50]
     weights = as_numpy(ref.init_params((8, 8, 1), 10, n_kernels=4, units=16, seed=2))
     runs = []
     for impl in (notebook, vars(ref)):
-        params = as_variables(weights)
+        params = as_variables(tf, weights)
         opt = impl["make_optimizer"](optimizer, 0.01, params)
-        assert type(opt) is type(ref.make_optimizer(optimizer, 0.01, as_variables(weights)))
+        assert type(opt) is type(ref.make_optimizer(optimizer, 0.01, as_variables(tf, weights)))
         assert opt.built and getattr(opt, "epsilon", 1e-8) == 1e-8
         assert isinstance(impl["train_step"], tf.types.experimental.PolymorphicFunction)
         first = float(impl["train_step"](params, opt, x[:16], y[:16]))
@@ -369,20 +387,18 @@ def test_notebook_training_agrees_with_reference(notebook, digits, optimizer):
 
 def notebook_with(mutation=None):
     """Run the notebook's code cells (no demos) with one solution edited; return (namespace, test cells)."""
-    namespace, tests = {"__name__": "notebook_tf2_migration"}, {}
-    for cell in source_notebook("tf2_migration").cells:
-        if cell.cell_type != "code" or is_demo(cell):
-            continue
-        grade_id = cell.metadata.nbgrader["grade_id"]
-        if is_visible_test(cell):
-            tests[grade_id] = cell.source
-            continue
-        source = cell.source
+    applied = []
+
+    def edit(grade_id, source):
         if mutation and mutation[0] == grade_id:
             assert mutation[1] in source, f"mutation {mutation} no longer applies"
-            source = source.replace(mutation[1], mutation[2])
-        exec(compile(source, f"<tf2_migration:{grade_id}>", "exec"), namespace)
-    return namespace, tests
+            applied.append(grade_id)
+            return source.replace(mutation[1], mutation[2])
+        return source
+
+    namespace = solution_namespace("tf2_migration", edit=edit)
+    assert bool(applied) == bool(mutation), f"no cell {mutation[0]!r} to apply {mutation} to"
+    return namespace, visible_tests("tf2_migration")
 
 
 # Realistic migration mistakes, each caught by the visible test of the function it breaks.
@@ -405,11 +421,9 @@ MUTATIONS = {
 
 def test_visible_tests_pass_on_the_solution():
     namespace, tests = notebook_with()
-    assert sorted(tests) == sorted(f"test_{name}" for name in
-                                   ["init_params", "forward", "compute_loss", "make_optimizer",
-                                    "train_step", "fit", "predict", "accuracy"])
+    assert sorted(tests) == sorted(f"test_{name}" for name in ASSIGNMENT.functions)
     for grade_id, source in tests.items():
-        exec(compile(source, f"<tf2_migration:{grade_id}>", "exec"), namespace)
+        run_cell("tf2_migration", grade_id, source, namespace)
 
 
 @pytest.mark.parametrize("mutation", list(MUTATIONS))
@@ -417,4 +431,4 @@ def test_visible_test_catches(mutation):
     function, old, new = MUTATIONS[mutation]
     namespace, tests = notebook_with((function, old, new))
     with pytest.raises(AssertionError):
-        exec(compile(tests[f"test_{function}"], f"<tf2_migration:test_{function}>", "exec"), namespace)
+        run_cell("tf2_migration", f"test_{function}", tests[f"test_{function}"], namespace)

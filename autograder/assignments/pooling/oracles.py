@@ -7,23 +7,15 @@ finite differences (float64) where no tie makes the maximum ambiguous. The
 source notebook's own solution code must agree with the reference.
 """
 import os
-import sys
 
 import numpy as np
 import pytest
 
-from notebooks import ROOT, solution_namespace
+from autograder.assignments.pooling import ASSIGNMENT
+from autograder.assignments.testing import solution_namespace
+from autograder.judge.tolerances import tolerance_for
+from solutions.pooling import create_mask_from_window, distribute_value, pool_backward, pool_forward
 
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-from solutions.pooling import (  # noqa: E402
-    create_mask_from_window,
-    distribute_value,
-    pool_backward,
-    pool_forward,
-)
-
-TOLERANCES = {np.dtype(np.float64): dict(rtol=1e-7, atol=1e-9), np.dtype(np.float32): dict(rtol=1e-4, atol=1e-5)}
 MODES = ["max", "average"]
 
 
@@ -31,7 +23,7 @@ def assert_close(actual, expected, what):
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
     assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}"
-    np.testing.assert_allclose(actual, expected, err_msg=what, **TOLERANCES[expected.dtype])
+    np.testing.assert_allclose(actual, expected, err_msg=what, **tolerance_for(expected.dtype))
 
 
 def out_shape(shape, f, s):
@@ -251,7 +243,7 @@ def notebook():
 
 
 def test_notebook_defines_the_contract_functions(notebook):
-    for name in ["create_mask_from_window", "distribute_value", "pool_forward", "pool_backward"]:
+    for name in ASSIGNMENT.functions:
         assert callable(notebook.get(name)), f"the source notebook does not define {name}"
 
 

@@ -6,22 +6,16 @@ passes, `tf.GradientTape` and centered finite differences judge the backward pas
 import copy
 import functools
 import os
-import sys
 import warnings
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from notebooks import ROOT, solution_namespace
+from autograder.assignments.rnn_cells import ASSIGNMENT
+from autograder.assignments.testing import solution_namespace
+from autograder.judge.tolerances import tolerance_for
+from solutions import rnn_cells as ref
 
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-from solutions import rnn_cells as ref  # noqa: E402
-
-TOL = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-9)}
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
@@ -65,7 +59,7 @@ def make_inputs(case, seed):
 def assert_close(actual, expected, dtype, name):
     assert isinstance(actual, np.ndarray), f"{name} is a {type(actual).__name__}, not an array"
     assert actual.dtype == dtype, f"{name} is {actual.dtype}, expected {np.dtype(dtype)}"
-    np.testing.assert_allclose(actual, np.asarray(expected), **TOL[dtype], err_msg=name)
+    np.testing.assert_allclose(actual, np.asarray(expected), **tolerance_for(dtype), err_msg=name)
 
 
 def assert_grads_close(grads, expected, params, dtype):
@@ -78,8 +72,16 @@ def assert_grads_close(grads, expected, params, dtype):
 # --------------------------------------------------------------------------- Keras
 
 
+@pytest.fixture(scope="module")
+def tf():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow
+
+    return tensorflow
+
+
 @functools.lru_cache(maxsize=None)
-def keras_layer(kind, D, H, dtype, reset_after=True, sequence=False):
+def keras_layer(tf, kind, D, H, dtype, reset_after=True, sequence=False):
     """A built Keras cell (or LSTM / GRU layer returning sequences and states), reused per shape."""
     layers = tf.keras.layers
     dtype = np.dtype(dtype).name
@@ -96,9 +98,9 @@ def keras_layer(kind, D, H, dtype, reset_after=True, sequence=False):
     return layer
 
 
-def load(kind, params, dtype, reset_after=True, sequence=False):
+def load(tf, kind, params, dtype, reset_after=True, sequence=False):
     D, kH = params["W"].shape
-    layer = keras_layer(kind, D, kH // GATES[kind], dtype, reset_after, sequence)
+    layer = keras_layer(tf, kind, D, kH // GATES[kind], dtype, reset_after, sequence)
     weights = [params["W"], params["U"], params["b"]]
     assert [tuple(w.shape) for w in layer.get_weights()] == [w.shape for w in weights]
     layer.set_weights(weights)
@@ -108,7 +110,7 @@ def load(kind, params, dtype, reset_after=True, sequence=False):
     return layer, variables
 
 
-def tape_gradients(loss_fn, inputs, variables):
+def tape_gradients(tf, loss_fn, inputs, variables):
     """d loss / d inputs (a list of arrays) and d loss / d variables (a dict), by tf.GradientTape."""
     tensors = [tf.constant(a) for a in inputs]
     with tf.GradientTape() as tape:
@@ -125,7 +127,7 @@ def tape_gradients(loss_fn, inputs, variables):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_sigmoid_is_stable_and_exact(dtype):
+def test_sigmoid_is_stable_and_exact(tf, dtype):
     z = np.array([-1000, -800, -100, -30, -1, 0, 0.5, 30, 100, 800, 1000], dtype=dtype)
     z_before = z.copy()
     with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -143,19 +145,19 @@ def test_sigmoid_is_stable_and_exact(dtype):
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_cells_match_keras(case):
+def test_cells_match_keras(tf, case):
     N, T, D, H, dtype = case
     rng, (x, h0, c0, _) = make_inputs(case, seed=1)
     x_t = x[:, 0]
 
     params = make_params("rnn", D, H, rng, dtype)
-    cell, _ = load("rnn", params, dtype)
+    cell, _ = load(tf, "rnn", params, dtype)
     h, cache = ref.rnn_cell_forward(x_t, h0, params)
     assert_close(h, cell(x_t, [h0])[0], dtype, "rnn h_next")
     assert len(cache) == 3 and all(a is b for a, b in zip(cache, (x_t, h0, params)))
 
     params = make_params("lstm", D, H, rng, dtype)
-    cell, _ = load("lstm", params, dtype)
+    cell, _ = load(tf, "lstm", params, dtype)
     h, c, cache = ref.lstm_cell_forward(x_t, h0, c0, params)
     h_keras, (_, c_keras) = cell(x_t, [h0, c0])
     assert_close(h, h_keras, dtype, "lstm h_next")
@@ -164,7 +166,7 @@ def test_cells_match_keras(case):
 
     for reset_after in (True, False):
         params = make_params("gru", D, H, rng, dtype, reset_after)
-        cell, _ = load("gru", params, dtype, reset_after)
+        cell, _ = load(tf, "gru", params, dtype, reset_after)
         h, cache = ref.gru_cell_forward(x_t, h0, params, reset_after=reset_after)
         assert_close(h, cell(x_t, [h0])[0], dtype, f"gru h_next, reset_after={reset_after}")
         assert len(cache) == 4 and cache[3] is reset_after
@@ -172,12 +174,12 @@ def test_cells_match_keras(case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_sequences_match_keras(case):
+def test_sequences_match_keras(tf, case):
     N, T, D, H, dtype = case
     rng, (x, h0, c0, _) = make_inputs(case, seed=2)
 
     params = make_params("lstm", D, H, rng, dtype)
-    layer, _ = load("lstm", params, dtype, sequence=True)
+    layer, _ = load(tf, "lstm", params, dtype, sequence=True)
     h_seq, c_last, caches = ref.lstm_forward(x, h0, c0, params)
     h_keras, _, c_keras = layer(x, initial_state=[h0, c0])
     assert h_seq.shape == (N, T, H) and len(caches) == T
@@ -187,7 +189,7 @@ def test_sequences_match_keras(case):
 
     for reset_after in (True, False):
         params = make_params("gru", D, H, rng, dtype, reset_after)
-        layer, _ = load("gru", params, dtype, reset_after, sequence=True)
+        layer, _ = load(tf, "gru", params, dtype, reset_after, sequence=True)
         h_seq, caches = ref.gru_forward(x, h0, params, reset_after=reset_after)
         assert h_seq.shape == (N, T, H) and len(caches) == T
         assert_close(h_seq, layer(x, initial_state=[h0])[0], dtype, f"gru h_seq, reset_after={reset_after}")
@@ -198,28 +200,28 @@ def test_sequences_match_keras(case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_cell_backward_matches_gradient_tape(case):
+def test_cell_backward_matches_gradient_tape(tf, case):
     N, T, D, H, dtype = case
     rng, (x, h0, c0, dh_seq) = make_inputs(case, seed=3)
     x_t, dh, dc = x[:, 0], dh_seq[:, 0], rng.normal(size=(N, H)).astype(dtype)
 
     params = make_params("rnn", D, H, rng, dtype)
-    cell, variables = load("rnn", params, dtype)
+    cell, variables = load(tf, "rnn", params, dtype)
     (dx_tf, dh_tf), grads_tf = tape_gradients(
-        lambda x_t, h: tf.reduce_sum(cell(x_t, [h])[0] * dh), [x_t, h0], variables)
+        tf, lambda x_t, h: tf.reduce_sum(cell(x_t, [h])[0] * dh), [x_t, h0], variables)
     dx_t, dh_prev, grads = ref.rnn_cell_backward(dh, (x_t, h0, params))
     assert_close(dx_t, dx_tf, dtype, "rnn dx_t")
     assert_close(dh_prev, dh_tf, dtype, "rnn dh_prev")
     assert_grads_close(grads, grads_tf, params, dtype)
 
     params = make_params("lstm", D, H, rng, dtype)
-    cell, variables = load("lstm", params, dtype)
+    cell, variables = load(tf, "lstm", params, dtype)
 
     def lstm_loss(x_t, h, c):
         h_next, (_, c_next) = cell(x_t, [h, c])
         return tf.reduce_sum(h_next * dh) + tf.reduce_sum(c_next * dc)
 
-    (dx_tf, dh_tf, dc_tf), grads_tf = tape_gradients(lstm_loss, [x_t, h0, c0], variables)
+    (dx_tf, dh_tf, dc_tf), grads_tf = tape_gradients(tf, lstm_loss, [x_t, h0, c0], variables)
     dx_t, dh_prev, dc_prev, grads = ref.lstm_cell_backward(dh, dc, (x_t, h0, c0, params))
     assert_close(dx_t, dx_tf, dtype, "lstm dx_t")
     assert_close(dh_prev, dh_tf, dtype, "lstm dh_prev")
@@ -228,9 +230,9 @@ def test_cell_backward_matches_gradient_tape(case):
 
     for reset_after in (True, False):
         params = make_params("gru", D, H, rng, dtype, reset_after)
-        cell, variables = load("gru", params, dtype, reset_after)
+        cell, variables = load(tf, "gru", params, dtype, reset_after)
         (dx_tf, dh_tf), grads_tf = tape_gradients(
-            lambda x_t, h: tf.reduce_sum(cell(x_t, [h])[0] * dh), [x_t, h0], variables)
+            tf, lambda x_t, h: tf.reduce_sum(cell(x_t, [h])[0] * dh), [x_t, h0], variables)
         dx_t, dh_prev, grads = ref.gru_cell_backward(dh, (x_t, h0, params, reset_after))
         assert_close(dx_t, dx_tf, dtype, f"gru dx_t, reset_after={reset_after}")
         assert_close(dh_prev, dh_tf, dtype, f"gru dh_prev, reset_after={reset_after}")
@@ -238,14 +240,14 @@ def test_cell_backward_matches_gradient_tape(case):
 
 
 @pytest.mark.parametrize("case", CASES[::2], ids=case_id)
-def test_sequence_backward_matches_gradient_tape(case):
+def test_sequence_backward_matches_gradient_tape(tf, case):
     N, T, D, H, dtype = case
     rng, (x, h0, c0, dh_seq) = make_inputs(case, seed=4)
 
     params = make_params("lstm", D, H, rng, dtype)
-    layer, variables = load("lstm", params, dtype, sequence=True)
+    layer, variables = load(tf, "lstm", params, dtype, sequence=True)
     (dx_tf, dh0_tf, dc0_tf), grads_tf = tape_gradients(
-        lambda x, h, c: tf.reduce_sum(layer(x, initial_state=[h, c])[0] * dh_seq),
+        tf, lambda x, h, c: tf.reduce_sum(layer(x, initial_state=[h, c])[0] * dh_seq),
         [x, h0, c0], variables)
     _, _, caches = ref.lstm_forward(x, h0, c0, params)
     dx, dh0, dc0, grads = ref.lstm_backward(dh_seq, caches)
@@ -256,9 +258,9 @@ def test_sequence_backward_matches_gradient_tape(case):
 
     for reset_after in (True, False):
         params = make_params("gru", D, H, rng, dtype, reset_after)
-        layer, variables = load("gru", params, dtype, reset_after, sequence=True)
+        layer, variables = load(tf, "gru", params, dtype, reset_after, sequence=True)
         (dx_tf, dh0_tf), grads_tf = tape_gradients(
-            lambda x, h: tf.reduce_sum(layer(x, initial_state=[h])[0] * dh_seq), [x, h0], variables)
+            tf, lambda x, h: tf.reduce_sum(layer(x, initial_state=[h])[0] * dh_seq), [x, h0], variables)
         _, caches = ref.gru_forward(x, h0, params, reset_after)
         dx, dh0, grads = ref.gru_backward(dh_seq, caches)
         assert_close(dx, dx_tf, dtype, f"gru dx, reset_after={reset_after}")
@@ -399,9 +401,18 @@ def leaves(obj):
     return [obj]
 
 
+def test_every_call_covers_the_contract():
+    assert {name for name, _, _ in every_call(ref, CASES[0], seed=0)} == set(ASSIGNMENT.functions)
+
+
 @pytest.fixture(scope="module")
 def notebook():
     return solution_namespace("rnn_cells")
+
+
+def test_notebook_defines_the_contract(notebook):
+    missing = [name for name in ASSIGNMENT.functions if not callable(notebook.get(name))]
+    assert not missing, f"the source notebook does not define {missing}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)

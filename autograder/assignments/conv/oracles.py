@@ -6,19 +6,14 @@ pass, tf.GradientTape for the backward pass, centered finite differences
 must agree with the reference on the same cases.
 """
 import os
-import sys
 
 import numpy as np
 import pytest
 
-from notebooks import ROOT, solution_namespace
-
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-from solutions import conv  # noqa: E402
-
-TOLERANCES = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-9)}
-FUNCTIONS = ("conv_output_size", "zero_pad", "conv_single_step", "conv_forward", "conv_backward")
+from autograder.assignments.conv import ASSIGNMENT
+from autograder.assignments.testing import solution_namespace
+from autograder.judge.tolerances import tolerance_for
+from solutions import conv
 
 
 def make_case(rng, N, H, W, C_in, C_out, kh, kw, stride, pad, dtype):
@@ -89,7 +84,7 @@ def tf_conv(tf, case):
 def assert_same(actual, expected, name, case):
     assert actual.shape == expected.shape, f"{name}: shape {actual.shape} != {expected.shape} ({describe(case)})"
     assert actual.dtype == expected.dtype, f"{name}: dtype {actual.dtype} != {expected.dtype} ({describe(case)})"
-    np.testing.assert_allclose(actual, expected, **TOLERANCES[expected.dtype.type], err_msg=f"{name} ({describe(case)})")
+    np.testing.assert_allclose(actual, expected, **tolerance_for(expected.dtype), err_msg=f"{name} ({describe(case)})")
 
 
 def inputs_of(case):
@@ -250,7 +245,7 @@ def bad_arguments(fns):
 
 
 def test_reference_rejects_bad_arguments():
-    fns = {name: getattr(conv, name) for name in FUNCTIONS}
+    fns = {name: getattr(conv, name) for name in ASSIGNMENT.functions}
     for call, name in bad_arguments(fns):
         with pytest.raises(ValueError, match=rf"\b{name}\b"):
             call()
@@ -261,7 +256,7 @@ def test_reference_rejects_bad_arguments():
 # The notebook's solution code, as a student would write it, agrees with the reference.
 
 def test_notebook_defines_the_contract(notebook):
-    assert all(callable(notebook.get(name)) for name in FUNCTIONS)
+    assert all(callable(notebook.get(name)) for name in ASSIGNMENT.functions)
     assert "tensorflow" not in notebook and "tf" not in notebook
 
 
@@ -282,7 +277,7 @@ def test_notebook_matches_reference(notebook, case):
     step = notebook["conv_single_step"](xpad[0, :kh, :kw, :], case["w"][..., 0], case["b"][0])
     expected_step = conv.conv_single_step(xpad[0, :kh, :kw, :], case["w"][..., 0], case["b"][0])
     assert np.ndim(step) == 0 and np.result_type(step) == case["x"].dtype
-    np.testing.assert_allclose(step, expected_step, **TOLERANCES[case["x"].dtype.type])
+    np.testing.assert_allclose(step, expected_step, **tolerance_for(case["x"].dtype))
 
 
 @pytest.mark.parametrize("case", CASES[:10], ids=IDS[:10])
