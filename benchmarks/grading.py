@@ -110,16 +110,36 @@ def _nbgrader_score(course: Path, name: str) -> tuple:
         return round(submission.score, 6), round(submission.max_score, 6)
 
 
+def batch_assignment():
+    """The assignment a batch is made of, found by looking: the first, by name, whose
+    catalogue has mutants to make a class's submissions from and whose student code imports
+    no TensorFlow (so that the row times grading, not TensorFlow's start-up); None if none."""
+    for name in assignments.names():
+        catalogue = assignments.catalogue(name)
+        tensorflow = any(module.split(".")[0] == "tensorflow" for module in assignments.load(name).imports)
+        if catalogue is not None and getattr(catalogue, "MUTANTS", None) and not tensorflow:
+            return name
+    return None
+
+
+def batch_name(count: int) -> str:
+    """The batch row's name: ``batch <count> <assignment>``."""
+    name = batch_assignment()
+    return f"batch {count} {name}" if name else f"batch {count}"
+
+
 def batch_row(count: int) -> Row:
-    """``count`` conv submissions graded as one nbgrader tree with ``--jobs 2`` against ``--jobs 1``."""
-    name = f"batch {count} conv"
+    """``count`` submissions of one assignment graded as one nbgrader tree with ``--jobs 2``
+    against ``--jobs 1``."""
+    assignment, name = batch_assignment(), batch_name(count)
     labels = ("--jobs 2", "--jobs 1", JOBS_TARGET)
-    if "conv" not in assignments.names():
-        return skipped("batch", name, *labels, f"{name}: the conv hidden tests are not in place yet")
+    if assignment is None:
+        return skipped("batch", name, *labels, f"{name}: no graded assignment without TensorFlow has mutants "
+                                               "to make submissions of")
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         submitted = Path(tmp) / "submitted"
-        for student, notebook in enumerate(islice(cycle(_conv_submissions()), count), 1):
-            write(notebook, submitted / f"student{student:02d}" / "conv" / "conv.ipynb")
+        for student, notebook in enumerate(islice(cycle(_submissions(assignment)), count), 1):
+            write(notebook, submitted / f"student{student:02d}" / assignment / f"{assignment}.ipynb")
 
         def grade(jobs):
             _run([sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(Path(tmp) / f"jobs{jobs}"),
@@ -132,15 +152,14 @@ def batch_row(count: int) -> Row:
                JOBS_TARGET, ours_s=two_jobs, theirs_s=one_job)
 
 
-def _conv_submissions() -> list:
+def _submissions(name: str) -> list:
     """What a class hands in: right answers, the released stub, the bugs students make."""
-    from autograder.assignments.conv.mutants import ALTERNATIVES, MUTANTS
-
-    conv = assignments.load("conv")
-    source = nbformat.read(conv.source_notebook, as_version=4)
-    released = nbformat.read(conv.released_notebook, as_version=4)
-    wrong = [mutant.notebook(source) for mutant in MUTANTS]
-    right = [source] + [alternative.notebook(released) for alternative in ALTERNATIVES]
+    catalogue = assignments.catalogue(name)
+    assignment = assignments.load(name)
+    source = nbformat.read(assignment.source_notebook, as_version=4)
+    released = nbformat.read(assignment.released_notebook, as_version=4)
+    wrong = [mutant.notebook(source) for mutant in catalogue.MUTANTS]
+    right = [source] + [alternative.notebook(released) for alternative in getattr(catalogue, "ALTERNATIVES", [])]
     # mostly right answers, one bug in every other notebook, now and then a blank stub
     mixed = [notebook for pair in zip(cycle(right), wrong) for notebook in pair]
     return mixed + [released]

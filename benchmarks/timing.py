@@ -1,5 +1,20 @@
-"""Rows of the benchmark table, and how their seconds are measured."""
+"""Rows of the benchmark table, and how their seconds are measured.
+
+Nothing here knows an assignment: each assignment's rows are in its own folder,
+``autograder/assignments/<name>/benchmark.py``, which ``benchmarks/run.py`` finds by
+looking. Such a module holds
+
+- ``GROUPS``: ``{group: rows}``, where ``group`` is a name ``--only`` takes and
+  ``rows(quick: bool, repeats: int) -> list[Row]`` measures that group's rows (each
+  with ``Row.group == group``);
+- ``sizes(quick: bool) -> str``: the sizes its rows use, in words, for the header.
+
+Kernel rows that compare a reference with another library's op use ``compared_row``:
+both answers are computed and compared before the clock starts.
+"""
+import os
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 
@@ -104,3 +119,65 @@ def table(rows: list) -> str:
             text.append("  ".join("-" * w for w in widths))
     text += [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
     return "\n".join(text)
+
+
+def compared_row(group: str, name: str, ours: str, theirs: str, target: tuple, repeats: int,
+                 reference, other) -> Row:
+    """Compare the two answers (which runs both once: tracing, caches), then time both in blocks."""
+    mismatch = differs(reference(), other())
+    ours_s, theirs_s = median_in_blocks(reference, other, repeats)
+    note = f"{name}: THE ANSWERS DIFFER, {mismatch}" if mismatch else ""
+    return Row(group, name, ours, theirs, target, ours_s=ours_s, theirs_s=theirs_s, note=note)
+
+
+def differs(ours, theirs) -> str:
+    """Why the two answers differ (float64 work against float32 is not the same work), or ""
+    when they agree to float32 precision."""
+    import numpy as np
+
+    ours = ours if isinstance(ours, (list, tuple)) else [ours]
+    theirs = theirs if isinstance(theirs, (list, tuple)) else [theirs]
+    if len(ours) != len(theirs):
+        return f"{len(ours)} outputs against {len(theirs)}"
+    for k, (a, b) in enumerate(zip(ours, theirs)):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return f"output {k}: {a.dtype} {a.shape} against {b.dtype} {b.shape}"
+        if not np.allclose(a, b, rtol=1e-3, atol=1e-3 * max(1.0, float(np.abs(b).max(initial=0)))):
+            return f"output {k}: max difference {np.abs(a - b).max():.3g}"
+    return ""
+
+
+def normal(rng, shape, scale=1.0):
+    """Float32 normal noise; scaled before the cast, so that nothing promotes it to float64."""
+    import numpy as np
+
+    return (scale * rng.standard_normal(shape)).astype(np.float32)
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def set_threads(threads: int, tensorflow: bool) -> None:
+    """The same number of threads on both sides of a kernel row, whatever the environment
+    says (importing the autograder pins numpy to one thread for grading's sake); with
+    ``tensorflow``, TensorFlow's ops too (before TensorFlow runs its first op)."""
+    from threadpoolctl import threadpool_limits
+
+    import numpy  # noqa: F401 (loads its BLAS, for threadpoolctl to find)
+
+    threadpool_limits(threads, user_api="blas")
+    if tensorflow:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def tensorflow_threads() -> str:
+    if "tensorflow" not in sys.modules:
+        return "not loaded"
+    import tensorflow as tf
+
+    return f"{tf.config.threading.get_intra_op_parallelism_threads()} threads per op"

@@ -1,12 +1,15 @@
-"""The migrated ``train_step`` (a ``tf.function``) against the TF1 session step it replaces.
+"""Benchmark rows of tf2_migration: the migrated ``train_step`` (a ``tf.function``)
+against the TF1 session step it replaces (``tf1_reference.py``).
 
 Both start from the same weights and take Adam steps on the same numpy batch: the TF1
 program feeds it through ``feed_dict`` and ``sess.run([train_op, cost])``, the TF2 one
-passes it to ``train_step`` and reads the loss back, as the notebook's ``fit`` does.
+passes it to ``train_step`` and reads the loss back, as the notebook's ``fit`` does;
+their losses are compared. A row shows one step: the median over blocks of several steps.
 
 Each row's note gives the fixed cost of one call on each side, measured on a function
 that does no work: a ``tf.function`` taking the same arguments as ``train_step``, and a
 ``sess.run`` of a constant. On a network as small as the digits' it is most of a step.
+``benchmarks/run.py`` finds this module by looking.
 """
 import numpy as np
 
@@ -77,3 +80,6 @@ def _call_costs(params, optimizer, x, y, tf1, steps: int, repeats: int) -> tuple
 
     tf2_s, tf1_s = median_in_blocks(tf2_calls, tf1_calls, repeats)
     return tf2_s / steps, tf1_s / steps
+
+
+GROUPS = {"train_step": train_step_rows}
