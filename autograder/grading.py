@@ -33,6 +33,7 @@ class _Unavailable:
 
     first_load = LoadReport(ok=False, problem="unreadable")
     isolation: list = []
+    stopped: set = set()
 
     def __init__(self, limits):
         self.limits = limits
@@ -54,9 +55,15 @@ def grade(path: Path, run: Run) -> dict:
 
     When the grader itself fails (no sandbox), ``not_graded`` holds the reason, for the
     instructor: it is never the student's zero."""
+    return grade_under_seeds(path, run, [run.seed])[run.seed]
+
+
+def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
+    """``{seed: what grade() finds under that seed}``, the notebook run once: the
+    project's tests prove with it that a submission's score does not depend on the seed."""
     started = time.monotonic()
     assignment = run.task
-    notes, problem = [], ""
+    notes, problem, program = [], "", None
     try:
         submitted = notebook.read(Path(path), assignment.limits.notebook_bytes, run.within)
         program = notebook.program(submitted, assignment.notebook("released"), assignment.functions)
@@ -71,27 +78,38 @@ def grade(path: Path, run: Run) -> dict:
         problem = str(error)
         student = _Unavailable(assignment.limits)
     except SandboxUnavailable as error:
-        return {"not_graded": str(error), "seconds": time.monotonic() - started}
+        return {seed: {"not_graded": str(error), "seconds": time.monotonic() - started} for seed in seeds}
+    graded = {}
     try:
-        time_budgets = budgets.TimeBudgets(assignment, run.budgets, run.device, run.seed)
-        plugin = GradingPlugin(student, run.seed, time_budgets, cells=program.cells if not problem else [])
-        log = io.StringIO()
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            pytest.main(
-                [str(assignment.hidden_tests), "-c", str(PYTEST_INI), "--rootdir", str(assignment.folder),
-                 "-p", "no:cacheprovider", "-q"],
-                plugins=[plugin],
-            )
+        for seed in seeds:
+            student.stopped = set()  # each seed's checks start as the first did
+            checks = _run_hidden_tests(student, assignment, run, seed, program.cells if program else [])
+            if getattr(student, "grader_failure", ""):
+                graded[seed] = {"not_graded": student.grader_failure, "seconds": time.monotonic() - started}
+                continue
+            graded[seed] = {
+                "checks": checks,
+                "notebook": _notebook_check(student.first_load, problem, notes, student.isolation, assignment),
+                "seconds": time.monotonic() - started,
+            }
     finally:
         student.close()
-    if getattr(student, "grader_failure", ""):
-        return {"not_graded": student.grader_failure, "seconds": time.monotonic() - started}
-    return {
-        "checks": sorted(plugin.results.values(), key=lambda check: check.order),
-        "notebook": _notebook_check(student.first_load, problem, notes, student.isolation, assignment),
-        "seconds": time.monotonic() - started,
-    }
+    return graded
+
+
+def _run_hidden_tests(student, assignment: Assignment, run: Run, seed: int, cells: list) -> list:
+    """Every check of the hidden tests, in order, with its result."""
+    time_budgets = budgets.TimeBudgets(assignment, run.budgets, run.device, seed)
+    plugin = GradingPlugin(student, seed, time_budgets, cells=cells)
+    log = io.StringIO()
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        pytest.main(
+            [str(assignment.hidden_tests), "-c", str(PYTEST_INI), "--rootdir", str(assignment.folder),
+             "-p", "no:cacheprovider", "-q"],
+            plugins=[plugin],
+        )
+    return sorted(plugin.results.values(), key=lambda check: check.order)
 
 
 def _modules_the_tests_import(assignment: Assignment) -> list:

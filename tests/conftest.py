@@ -1,5 +1,6 @@
 """Shared helpers for the project's tests: grade a notebook, sum its points per function."""
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -65,3 +66,15 @@ def calibrated():
         return cache[name]
 
     return budgets
+
+
+def grade_under_seeds(notebook, assignment_name: str, folder: Path, seeds, budgets=None) -> dict:
+    """``{seed: results}`` of ``notebook`` graded under each seed, the notebook run once."""
+    from autograder.grading import grade_under_seeds as grade_seeds
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{assignment_name}.ipynb"
+    nbformat.write(notebook, path)
+    run = resolve(assignment_name, seeds[0], "cpu", budgets=budgets)
+    graded = grade_seeds(path, run, seeds)
+    return {seed: from_grading(g, replace(run, seed=seed)) for seed, g in graded.items()}

@@ -1,12 +1,10 @@
 """Every hidden check proven both ways: the reference scores full marks, the released
 stub scores zero, each mutant loses points on the function it breaks and only there,
 and each alternative correct implementation scores full marks."""
-import importlib
-
 import jsonschema
 import nbformat
 import pytest
-from conftest import failures, grade_notebook, scores_by_function
+from conftest import failures, grade_notebook, grade_under_seeds, scores_by_function
 
 from autograder import assignments
 from autograder.report.results import SCHEMA
@@ -14,11 +12,7 @@ from autograder.report.results import SCHEMA
 ASSIGNMENTS = [name for name in assignments.names() if assignments.load(name).released_notebook.exists()]
 
 
-def _catalogue(name):
-    try:
-        return importlib.import_module(f"autograder.assignments.{name}.mutants")
-    except ModuleNotFoundError:
-        return None
+_catalogue = assignments.catalogue
 
 
 MUTANTS = [(name, mutant) for name in ASSIGNMENTS if _catalogue(name) for mutant in _catalogue(name).MUTANTS]
@@ -50,21 +44,36 @@ def test_released_stub_scores_zero(name, tmp_path, calibrated):
     assert "not implemented yet" in failures(results)
 
 
+SEEDS = (1, 2, 3, 4, 5)
+
+
+def _same_under_every_seed(graded: dict, label: str) -> dict:
+    """The per-function scores, which must not depend on the seed: which corners are
+    exercised, and what each costs, is fixed; only the values are random."""
+    by_seed = {seed: scores_by_function(results) for seed, results in graded.items()}
+    first = by_seed[SEEDS[0]]
+    moved = {f: [by_seed[seed][f][0] for seed in SEEDS] for f in first
+             if any(by_seed[seed][f] != first[f] for seed in SEEDS)}
+    assert not moved, f"{label}: the score depends on the seed: {moved}"
+    return first
+
+
 @pytest.mark.parametrize("name, mutant", MUTANTS, ids=[f"{n}-{m.name}" for n, m in MUTANTS])
-def test_mutant_loses_points_only_where_it_breaks(name, mutant, tmp_path, calibrated):
-    results = grade_notebook(mutant.notebook(_source(name)), name, tmp_path, budgets=calibrated(name))
-    scores = scores_by_function(results)
+def test_mutant_loses_points_only_where_it_breaks_under_every_seed(name, mutant, tmp_path, calibrated):
+    graded = grade_under_seeds(mutant.notebook(_source(name)), name, tmp_path, SEEDS, budgets=calibrated(name))
+    scores = _same_under_every_seed(graded, mutant.name)
     for function in mutant.functions:
         score, maximum = scores[function]
         assert score < maximum, f"{mutant.name} ({mutant.why}) lost nothing on {function}"
     others = {f: s for f, s in scores.items() if f not in mutant.functions and s[0] < s[1]}
-    assert not others, f"{mutant.name} also lost points on {sorted(others)}:\n{failures(results)}"
+    assert not others, f"{mutant.name} also lost points on {sorted(others)}:\n{failures(graded[SEEDS[0]])}"
 
 
 @pytest.mark.parametrize("name, alternative", ALTERNATIVES, ids=[f"{n}-{a.name}" for n, a in ALTERNATIVES])
-def test_alternative_scores_full_marks(name, alternative, tmp_path, calibrated):
-    results = grade_notebook(alternative.notebook(_released(name)), name, tmp_path, budgets=calibrated(name))
-    assert results["score"] == results["max_score"], failures(results)
+def test_alternative_scores_full_marks_under_every_seed(name, alternative, tmp_path, calibrated):
+    graded = grade_under_seeds(alternative.notebook(_released(name)), name, tmp_path, SEEDS, budgets=calibrated(name))
+    for results in graded.values():
+        assert results["score"] == results["max_score"], failures(results)
 
 
 def test_catalogues_are_large_enough():
