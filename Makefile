@@ -1,12 +1,14 @@
 # The two commands a fresh machine needs (both set up .venv first):
 #   make grade-examples   grade the example submissions, print the grade table, write feedback
 #   make test             run the project's whole test suite
+# and, for the inner loop, make test-fast: everything but the slow tests (TensorFlow
+# assignments, attacks in both modes, whole batches).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: grade-examples test release benchmark clean
+.PHONY: grade-examples test test-fast release benchmark clean
 
 # requirements.lock pins every package (installed without resolving again, so a clean
 # run is reproducible); it leaves out jsonschema's optional rfc3987-syntax, whose
@@ -21,8 +23,13 @@ $(STAMP): requirements.lock pyproject.toml
 grade-examples: $(STAMP)
 	$(BIN)/autograder grade examples/submitted --out grading/examples --jobs 2 --force
 
+# worksteal: an idle worker takes queued tests from a busy one, so one slow file does
+# not leave a core idle at the end
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist worksteal
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not slow"
 
 release: $(STAMP)
 	$(BIN)/autograder release

@@ -44,6 +44,9 @@ class _Unavailable:
     def call(self, function, timeout=None, **args):
         raise Failure(say("call.unavailable", function=function))
 
+    def drive(self, scenario, functions, timeout=None, **inputs):
+        raise Failure(say("call.unavailable", function=" → ".join(functions)))
+
     def close(self):
         pass
 

@@ -78,3 +78,14 @@ def grade_under_seeds(notebook, assignment_name: str, folder: Path, seeds, budge
     run = resolve(assignment_name, seeds[0], "cpu", budgets=budgets)
     graded = grade_seeds(path, run, seeds)
     return {seed: from_grading(g, replace(run, seed=seed)) for seed, g in graded.items()}
+
+
+def pytest_collection_modifyitems(items):
+    """Slow, for ``make test-fast`` to leave out: whatever grades or tests an assignment
+    whose code imports TensorFlow, and every test that imports TensorFlow as an oracle."""
+    heavy = {name for name in assignments.names() if "tensorflow" in assignments.load(name).imports}
+    for item in items:
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        folder = Path(str(item.fspath)).parent.name
+        if params.get("name") in heavy or folder in heavy or "tf" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

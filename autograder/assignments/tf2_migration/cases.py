@@ -71,6 +71,39 @@ def gradient_steps(rng, weights: dict, count: int) -> list:
              for name, w in weights.items()} for _ in range(count)]
 
 
+def optimizer_case(rng, optimizer: str, learning_rate: float, steps: int) -> dict:
+    """The make_optimizer scenario's inputs: digit-sized weights and ``steps`` gradients."""
+    weights = network_case(rng, "8x8x1 digits")["weights"]
+    return {"weights": weights, "name": optimizer, "learning_rate": learning_rate,
+            "gradients": gradient_steps(rng, weights, steps)}
+
+
+def train_case(rng, optimizer: str, learning_rate: float, steps: int, dtype) -> dict:
+    """The train_step scenario's inputs: fresh weights for 8x8x1 digits and ``steps`` batches."""
+    image, classes = (8, 8, 1), 10
+    weights = glorot_weights(rng, image, kernels=int(rng.integers(4, 11)), units=int(rng.integers(16, 65)),
+                             classes=classes)
+    return {"weights": weights, "optimizer": optimizer, "learning_rate": learning_rate,
+            "batches": image_batches(rng, steps, int(rng.integers(8, 33)), image, classes, dtype)}
+
+
+def fit_case(rng, epochs: int, validation: bool) -> dict:
+    """The fit scenario's inputs: SGD on float64 images, some batches and a partial one to
+    drop, with validation images or none."""
+    image, classes = (8, 8, 1), 10
+    weights = glorot_weights(rng, image, kernels=int(rng.integers(4, 11)), units=int(rng.integers(16, 65)),
+                             classes=classes)
+    batch_size = int(rng.integers(8, 17))
+    n = int(rng.integers(3, 6)) * batch_size + int(rng.integers(1, batch_size))
+    (x, y), = image_batches(rng, 1, n, image, classes, np.float64)
+    inputs = {"weights": weights, "optimizer": "sgd", "learning_rate": float(rng.uniform(0.05, 0.2)), "x": x, "y": y,
+              "epochs": epochs, "batch_size": batch_size, "seed": int(rng.integers(1000))}
+    if validation:
+        (inputs["x_val"], inputs["y_val"]), = image_batches(rng, 1, int(rng.integers(5, 20)), image, classes,
+                                                            np.float64)
+    return inputs
+
+
 def contract_batches(x, y, batch_size: int, seed: int, epoch: int) -> list:
     """The batches of one epoch of fit, in the contract's order; the partial batch is dropped."""
     order = np.random.default_rng(seed + epoch).permutation(len(x))
@@ -126,6 +159,7 @@ class Source:
 
     def __init__(self, cells: list, contract: tuple):
         self.contract = set(contract)
+        self.order = tuple(contract)
         self.definitions = {}  # name: (cell label, node, the cell's statements)
         self.tf1_aliases = set()  # names bound by importing TF1 modules
         for cell in cells:
@@ -142,11 +176,13 @@ class Source:
     def defines(self, function: str) -> bool:
         return function in self.definitions
 
-    def reach(self, function: str) -> list:
+    def reach(self, function: str, with_cell: bool = True) -> list:
         """``[(cell label, node)]``: the function's definition, the top-level statements of
-        its cell, and the helpers they use (other contract functions are graded on their own)."""
+        its cell (unless not ``with_cell``), and the helpers they use (other contract
+        functions are graded on their own)."""
         label, node, cell = self.definitions[function]
-        parts = [(label, node)] + [(label, s) for s in cell if not _bound_names(s) & (self.contract | {function})
+        parts = [(label, node)] + [(label, s) for s in cell if with_cell
+                                   and not _bound_names(s) & (self.contract | {function})
                                    and not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         seen = {function}
         queue = list(parts)
@@ -159,6 +195,19 @@ class Source:
                     parts.append((helper_label, helper))
                     queue.append((helper_label, helper))
         return parts
+
+    def calls(self, function: str) -> list:
+        """The other contract functions that ``function``'s code calls, directly, through its
+        helpers or through one another: the nearest first and, as near, the later in the
+        contract (which builds on the earlier) first. Statements beside the definition in
+        its cell do not count: they ran once, when the cell did."""
+        found, level = [], [function]
+        while level:
+            callees = {name for caller in level if self.defines(caller)
+                       for _, part in self.reach(caller, with_cell=False) for name in _loaded_names(part)}
+            level = [name for name in reversed(self.order) if name in callees and name not in found + [function]]
+            found += level
+        return found
 
     def implemented(self, function: str) -> bool:
         """Defined, and no function of its reach still raises NotImplementedError."""
