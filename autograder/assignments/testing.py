@@ -3,9 +3,11 @@
 The oracle tests check the reference solution against independent oracles, then the
 source notebook's solution cells against the reference. These helpers run those cells
 as the autograder would: visible test cells and cells tagged ``demo`` are left out,
-IPython's magic and shell lines are dropped (``autograder.notebook.plain_python``).
+IPython's magic and shell lines are blanked (``autograder.notebook.plain_python``).
 Trusted code only: the course's own notebooks, run in the test process.
 """
+import numpy as np
+
 from autograder import assignments
 from autograder.notebook import is_grade, is_solution, plain_python
 
@@ -57,3 +59,18 @@ def solution_namespace(assignment: str, edit=None) -> dict:
 def run_cell(assignment: str, label: str, source: str, namespace: dict) -> None:
     """Run one cell's ``source`` (a visible test, say) in ``namespace``."""
     exec(compile(source, f"<{assignment}:{label}>", "exec"), namespace)
+
+
+def numerical_gradient(loss, x: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Centred differences of the scalar ``loss()`` with respect to the array ``x``,
+    which ``loss`` reads (and which is changed in place, one entry at a time, then restored)."""
+    gradient = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + step
+        up = loss()
+        x[index] = old - step
+        down = loss()
+        x[index] = old
+        gradient[index] = (up - down) / (2 * step)
+    return gradient

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.assignments.rnn_cells import ASSIGNMENT
-from autograder.assignments.testing import solution_namespace
+from autograder.assignments.testing import numerical_gradient, solution_namespace
 from autograder.judge.tolerances import tolerance_for
 from solutions import rnn_cells as ref
 
@@ -269,20 +269,6 @@ def test_sequence_backward_matches_gradient_tape(tf, case):
 
 
 # --------------------------------------------------------------------------- backward vs finite differences
-
-
-def numerical_gradient(loss, x, eps=1e-6):
-    """Centered differences of the scalar loss() with respect to the array x, which loss reads."""
-    grad = np.zeros_like(x)
-    for ix in np.ndindex(x.shape):
-        old = x[ix]
-        x[ix] = old + eps
-        up = loss()
-        x[ix] = old - eps
-        down = loss()
-        x[ix] = old
-        grad[ix] = (up - down) / (2 * eps)
-    return grad
 
 
 def assert_matches_finite_differences(loss, analytic):
