@@ -38,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
     grade.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
                        help="override a sandbox limit (autograder/config.py), e.g. notebook_seconds=120")
+    grade.add_argument("--recalibrate", action="store_true",
+                       help="measure the time budgets again (they are measured once per machine and kept)")
     grade.add_argument("--junit", type=Path, metavar="FILE",
                        help="also write JUnit XML (one test case per check) for a CI system")
     tree = grade.add_argument_group("grading a folder")
@@ -180,7 +182,8 @@ def _grade_one(args) -> dict:
         data = batch.grade_submission(args.path, run, args.out)
     else:
         try:
-            run = resolve(args.assignment, args.seed, args.device, args.limits, hidden=[args.out.resolve()])
+            run = resolve(args.assignment, args.seed, args.device, args.limits, hidden=[args.out.resolve()],
+                          recalibrate=args.recalibrate)
             data = batch.grade_submission(args.path, run, args.out)
         except CalibrationFailed as error:
             reason = say("course.calibration_failed", assignment=args.assignment, reason=error)
@@ -220,6 +223,7 @@ def _grade_tree(args, cli) -> int:
         hidden=(args.path.resolve(), args.out.resolve()),
         within=args.path.resolve(),
         timeout=args.timeout,
+        recalibrate=args.recalibrate,
     )
     batch.grade_all(submissions, args.out, settings, jobs=args.jobs, force=args.force,
                     report=None if sys.stderr.isatty() else _progress_line)

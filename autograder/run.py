@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autograder import assignments
 from autograder.config import Limits
-from autograder.judge.budgets import CalibrationFailed, calibrate, device_for
+from autograder.judge.budgets import CalibrationFailed, device_for, measured
 from autograder.messages import say
 
 __all__ = ["CalibrationFailed", "Run", "parse_limits", "resolve"]
@@ -56,10 +56,11 @@ class Run:
 
 
 def resolve(assignment: str, seed: int = None, device: str = "auto", limits: dict = None, hidden=(),
-            within: Path = None, budgets: dict = None) -> Run:
+            within: Path = None, budgets: dict = None, recalibrate: bool = False) -> Run:
     """The run that grades ``assignment``: ``limits`` override its own, ``device`` is
-    ``auto``, ``cpu`` or ``gpu``; ``budgets`` (already measured, as the project's tests
-    do once for a session) or measured now. Raises ``CalibrationFailed``."""
+    ``auto``, ``cpu`` or ``gpu``; ``budgets`` given (as the project's tests do, measured
+    once for a session), else those kept for this machine, else measured now
+    (``recalibrate``: measured now whatever is kept). Raises ``CalibrationFailed``."""
     own = assignments.load(assignment)
     task = assignments.load(assignment, own.limits.with_overrides(**limits) if limits else None)
     device = device_for(device, task)
@@ -68,7 +69,7 @@ def resolve(assignment: str, seed: int = None, device: str = "auto", limits: dic
         seed=secrets.randbelow(2**31) if seed is None else seed,
         device=device,
         limits=task.limits,
-        budgets=calibrate(task, device) if budgets is None else dict(budgets),
+        budgets=measured(task, device, fresh=recalibrate) if budgets is None else dict(budgets),
         hidden=tuple(Path(folder) for folder in hidden),
         within=Path(within) if within else None,
     )

@@ -1,4 +1,5 @@
 """Shared helpers for the project's tests: grade a notebook, sum its points per function."""
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -8,6 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+# Every grading of the suite measures its own budgets (or is given them): none kept
+# between tests, none left in the user's cache. The kept budgets have a test of their own.
+os.environ["AUTOGRADER_CALIBRATION_CACHE"] = "off"
 
 from autograder import assignments  # noqa: E402
 from autograder.grading import grade  # noqa: E402

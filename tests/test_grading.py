@@ -81,3 +81,23 @@ def test_catalogues_are_large_enough():
         catalogue = _catalogue(name)
         assert catalogue is not None, f"{name} has no mutants.py"
         assert len(catalogue.MUTANTS) >= 8 and len(catalogue.ALTERNATIVES) >= 2, name
+
+
+def test_budgets_are_measured_once_per_machine_and_again_when_that_changes(tmp_path, monkeypatch):
+    from autograder.judge import budgets
+
+    monkeypatch.setenv(budgets.CACHE_VARIABLE, str(tmp_path / "kept"))
+    conv = assignments.load("conv")
+    measurements = []
+    monkeypatch.setattr(budgets, "calibrate", lambda a, d: measurements.append(a.name) or {"conv_forward": 1.5})
+    assert budgets.measured(conv, "cpu") == {"conv_forward": 1.5}
+    assert budgets.measured(conv, "cpu") == {"conv_forward": 1.5} and measurements == ["conv"]  # kept
+    budgets.measured(conv, "cpu", fresh=True)
+    assert measurements == ["conv", "conv"]
+    monkeypatch.setattr(budgets, "_processor", lambda: "another processor")
+    budgets.measured(conv, "cpu")
+    assert len(measurements) == 3  # another machine: measured again
+    kept = next((tmp_path / "kept").iterdir())
+    kept.chmod(0o666)  # writable by others: not to be believed
+    budgets.measured(conv, "cpu")
+    assert len(measurements) == 4

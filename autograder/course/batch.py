@@ -58,11 +58,13 @@ class Settings:
     hidden: tuple = ()  # folders the students' code must not see
     within: Path = None  # the submissions' root: a notebook whose real path leaves it is refused
     timeout: float = SUBMISSION_SECONDS  # seconds for one submission's whole grading
+    recalibrate: bool = False  # measure the budgets again, whatever this machine kept
 
     def resolve(self, assignment: str) -> "Run":
         from autograder.run import resolve  # the judge's modules: only where a run is resolved
 
-        return resolve(assignment, self.seed, self.device, self.limits, self.hidden, self.within)
+        return resolve(assignment, self.seed, self.device, self.limits, self.hidden, self.within,
+                       recalibrate=self.recalibrate)
 
 
 class Interrupted(Exception):
