@@ -48,7 +48,9 @@ def parser() -> argparse.ArgumentParser:
     tree.add_argument("--timeout", type=float, default=batch.SUBMISSION_SECONDS,
                       help="seconds for one whole submission before it is stopped (default %(default)g)")
     tree.add_argument("--shard", metavar="K/N",
-                      help="grade only shard K of N, by student (one job of a CI matrix); then autograder merge")
+                      help="grade only shard K of N, by student (one job of a CI matrix or an array job), or "
+                           "'auto': K and N from Slurm's, Kubernetes' or AUTOGRADER_SHARD_* variables; "
+                           "then autograder merge")
     tree.add_argument("--gradebook", nargs="?", const="", metavar="COURSE",
                       help="then write the grades into nbgrader's gradebook of the course at COURSE "
                            "(default: the folder above the submissions)")
