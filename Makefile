@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: grade-examples test test-fast release benchmark clean
+.PHONY: grade-examples test test-fast screenshots release benchmark clean
 
 # requirements.lock pins every package (installed without resolving again, so a clean
 # run is reproducible); it leaves out jsonschema's optional rfc3987-syntax, whose
@@ -30,6 +30,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not slow"
+
+# screenshots of a feedback page and the summary at 1280 and 400 px (installs Chromium as root)
+screenshots: $(STAMP)
+	AUTOGRADER_INSTALL_CHROMIUM=1 AUTOGRADER_SCREENSHOTS=grading/screenshots $(BIN)/python -m pytest -q -p no:xdist tests/test_feedback_page.py
 
 release: $(STAMP)
 	$(BIN)/autograder release

@@ -1,24 +1,34 @@
-"""``summary.html``: per assignment, how the scores spread and which checks most students fail.
+"""``summary.html``: per assignment, who scored what, what they failed, and why.
 
-For the instructor: it names students only where the autograder itself failed on
-their submission. The plots are matplotlib figures inlined as SVG (no files beside).
+For the instructor, at the root of a graded tree: a table of students with their points
+per function, each linking to the student's ``feedback.html``; per function, how many
+students share each likely cause the diagnosis named; the checks most students fail;
+submissions the autograder itself could not grade, apart from students who scored
+nothing; and what students never read (how the sandbox was built). The plots are
+matplotlib figures inlined as SVG (no files beside), their labels wrapped between words.
+Folder names and outputs are the students': every one of them is escaped.
 """
 import importlib.util
 import io
 import statistics
+import textwrap
 from collections import Counter
 from itertools import groupby
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
-from autograder.report.results import by_function
 from autograder.messages import say
+from autograder.report.feedback import instructor_only, lacks_isolation, points, split_cause
+from autograder.report.results import by_function
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
 HARDEST = 10  # checks listed per assignment
 PLOTS = importlib.util.find_spec("matplotlib") is not None  # without it, the tables alone
+LABEL_WIDTH = 34  # characters per line of a chart label
+LABEL_LINES = 3  # lines per chart label at most
 
 _ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                                   lstrip_blocks=True)
@@ -29,9 +39,39 @@ def render(graded: list) -> str:
     by_assignment = groupby(sorted(graded, key=lambda g: g.assignment), key=lambda g: g.assignment)
     words = {key: say(f"course.summary_{key}") for key in (
         "title", "distribution", "hardest", "check", "failed_by", "functions", "function", "mean",
-        "full_marks", "nothing_failed")}
+        "full_marks", "nothing_failed", "students", "student", "total", "why", "sandbox", "lost_by",
+        "internal_errors")}
     return _ENVIRONMENT.get_template("summary.html.j2").render(
         words=words, assignments=[_assignment(name, list(group)) for name, group in by_assignment])
+
+
+def feedback_link(student: str, assignment: str, function: str = "") -> str:
+    """The address of a student's feedback page, relative to the summary at the tree's root
+    (every character of a folder name that means something in an address is escaped)."""
+    anchor = f"#function-{quote(function, safe='')}" if function else ""
+    return f"./{quote(student, safe='')}/{quote(assignment, safe='')}/feedback.html{anchor}"
+
+
+def chart_label(text: str, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
+    """``text`` on at most ``lines`` lines of about ``width`` characters, broken between
+    words only (the case, a trailing ``[...]``, on a line of its own when it fits on one).
+    Too long, it keeps its first words (the function) and its case, and whole words of
+    the middle give way to "…"."""
+    words = text.split()
+    tail = next((i for i in range(len(words) - 1, -1, -1) if words[i].startswith("[")), len(words))
+    if tail < len(words) and words[-1].endswith("]") and len(" ".join(words[tail:])) <= width:
+        words[tail:] = ["\N{NO-BREAK SPACE}".join(words[tail:])]
+    head = next((i + 1 for i, word in enumerate(words[:tail]) if word.endswith(":")), min(1, tail))
+    middle = words[head:tail]
+    wrapped = _wrap(" ".join(words), width)
+    while len(wrapped) > lines and middle:
+        middle.pop()
+        wrapped = _wrap(" ".join(words[:head] + middle + ["…"] + words[tail:]), width)
+    return "\n".join(wrapped)
+
+
+def _wrap(text: str, width: int) -> list:
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def _assignment(name: str, group: list) -> dict:
@@ -46,33 +86,102 @@ def _assignment(name: str, group: list) -> dict:
     overview = say("course.summary_overview", count=len(scored), mean=statistics.fmean(scores) if scores else 0,
                    max_score=max_score, median=statistics.median(scores) if scores else 0,
                    full=sum(s >= max_score for s in scores), zero=sum(s == 0 for s in scores))
+    functions = _functions(group)
     return {
         "name": name,
         "overview": overview,
         "histogram": _histogram(scores, max_score) if scores and PLOTS else "",
         "hardest": hardest,
         "hardest_plot": _bars(hardest) if hardest and PLOTS else "",
-        "functions": _functions(scored),
+        "students": [_student(g, functions) for g in group],
+        "functions": [{**function, **_statistics(function["name"], scored), "causes": _causes(function["name"], scored)}
+                      for function in functions],
         "not_graded_title": say("course.summary_not_graded", count=len(group) - len(scored)),
-        "not_graded": [{"student": g.student, "reason": _first_line(g.results)} for g in group if g.failed],
+        "not_graded": [{"student": g.student, "link": feedback_link(g.student, g.assignment),
+                        "reason": _first_line(g.results)} for g in group if g.failed],
+        "sandbox": _sandbox(group),
     }
 
 
-def _functions(scored: list) -> list:
-    """Per contract function: the mean score, its points, and how many submissions got them all."""
-    per_function = {}
+def _functions(group: list) -> list:
+    """The contract functions in the notebook's order, with their points."""
+    maxima = {}
+    for g in group:
+        for function, (_, maximum) in by_function(g.results).items():
+            maxima[function] = max(maxima.get(function, 0.0), maximum)
+    return [{"name": function, "max_score": points(maximum)} for function, maximum in maxima.items()]
+
+
+def _student(g, functions: list) -> dict:
+    """A row of the students' table: the points per function, or why there are none."""
+    scores = by_function(g.results)
+    internal = g.results.get("extra_data", {}).get("internal_errors") or []
+    cells = []
+    for function in functions:
+        link = feedback_link(g.student, g.assignment, function["name"])
+        if function["name"] not in scores:  # results of an older edition of the assignment
+            cells.append({"points": "–", "state": "missing", "link": link})
+            continue
+        score, maximum = scores[function["name"]]
+        state = "full" if score >= maximum - 1e-6 else "zero" if score <= 1e-6 else "partial"
+        cells.append({"points": points(score), "state": state, "link": link})
+    return {
+        "student": g.student,
+        "link": feedback_link(g.student, g.assignment),
+        "total": f"{points(g.results['score'])} / {points(g.results['max_score'])}",
+        "cells": cells,
+        "not_graded": say("course.summary_grader_failed", reason=_first_line(g.results)) if g.failed else "",
+        "internal": say("course.summary_internal_one" if len(internal) == 1 else "course.summary_internal_count",
+                        count=len(internal)) if internal and not g.failed else "",
+    }
+
+
+def _statistics(function: str, scored: list) -> dict:
+    """Per contract function: the mean score, and how many submissions got all its points or lost some."""
+    pairs = [totals[function] for totals in map(by_function, (g.results for g in scored)) if function in totals]
+    return {
+        "mean": points(statistics.fmean(score for score, _ in pairs)) if pairs else "",
+        "full": sum(score >= maximum - 1e-6 for score, maximum in pairs),
+        "lost": sum(score < maximum - 1e-6 for score, maximum in pairs),
+        "graded": len(pairs),
+    }
+
+
+def _causes(function: str, scored: list) -> list:
+    """How many students share each likely cause of the points they lost on ``function``,
+    the most shared first: a student counts once per cause, and once under "none named"
+    where no failed check of theirs names one. Checks the autograder failed on are not
+    the students' doing, and are left out."""
+    internal = say("report.internal_error")
+    students = {}
     for g in scored:
-        for function, (score, maximum) in by_function(g.results).items():
-            per_function.setdefault(function, []).append((score, maximum))
+        failed = [split_cause(test["output"]) for test in g.results["tests"]
+                  if test["tags"][0] == function and test["score"] < test["max_score"]]
+        failed = [(message, cause) for message, cause in failed if message.strip() != internal]
+        if failed:
+            causes = list(dict.fromkeys(cause for _, cause in failed if cause)) or [""]
+            for cause in causes:
+                students.setdefault(cause, []).append(g)
+    ranked = sorted(students.items(), key=lambda item: (item[0] == "", -len(item[1])))
     return [
         {
-            "name": function,
-            "mean": statistics.fmean(score for score, _ in pairs),
-            "max_score": max(maximum for _, maximum in pairs),
-            "full": sum(score >= maximum - 1e-6 for score, maximum in pairs),
+            "text": say("course.summary_cause_one" if len(group) == 1 else "course.summary_cause", count=len(group),
+                        cause=cause or say("course.summary_no_cause")),
+            "named": bool(cause),
+            "students": [{"student": g.student, "link": feedback_link(g.student, g.assignment, function)}
+                         for g in group],
         }
-        for function, pairs in per_function.items()
+        for cause, group in ranked
     ]
+
+
+def _sandbox(group: list) -> list:
+    """What the notebooks' rows said about the sandbox (left out of the students' pages),
+    each distinct line with the number of submissions it was said of."""
+    lines = Counter(line for g in group if g.results.get("tests")
+                    for line in dict.fromkeys(instructor_only(g.results["tests"][0].get("output", ""))))
+    return [{"text": say("course.summary_sandbox_line", line=line, count=count, total=len(group)),
+             "warning": lacks_isolation(line)} for line, count in lines.most_common()]
 
 
 def _histogram(scores: list, max_score: float) -> Markup:
@@ -87,10 +196,12 @@ def _histogram(scores: list, max_score: float) -> Markup:
 
 
 def _bars(hardest: list) -> Markup:
-    figure, axes = _figure(0.6 + 0.3 * len(hardest))
+    labels = [chart_label(check["name"]) for check in hardest]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    figure, axes = _figure(0.8 + 0.17 * lines + 0.1 * len(labels))
     rows = range(len(hardest))[::-1]  # the most failed on top
     axes.barh(rows, [check["share"] for check in hardest], color="#C44E52")
-    axes.set_yticks(rows, [_shorten(check["name"]) for check in hardest])
+    axes.set_yticks(rows, labels, fontsize=9, linespacing=1.1)
     axes.set_xlim(0, 1)
     axes.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     axes.set_xlabel(say("course.summary_share"))
@@ -114,12 +225,6 @@ def _svg(figure) -> Markup:
         figure.savefig(buffer, format="svg")
     text = buffer.getvalue()
     return Markup(text[text.index("<svg"):])  # matplotlib's own markup, with the labels escaped
-
-
-def _shorten(text: str, width: int = 56) -> str:
-    """Long check names keep their function and their case: ``conv_backward: dx, d…[pad 0]``."""
-    half = (width - 1) // 2
-    return text if len(text) <= width else text[:half] + "…" + text[-half:]
 
 
 def _first_line(data: dict) -> str:
