@@ -68,10 +68,16 @@ def parser() -> argparse.ArgumentParser:
     gradescope = commands.add_parser("gradescope", help="build a Gradescope autograder (a zip) for an assignment")
     gradescope.add_argument("assignment", choices=assignments.names())
     gradescope.add_argument("--out", type=Path, default=Path("build") / "gradescope")
+    gradescope.add_argument("--details", choices=["visible", "after_due_date"], default="visible",
+                            help="when students see each check's row (default: at once); after_due_date: "
+                                 "at once only their notebook's row and how many checks of each function passed")
 
     report = commands.add_parser("report", help="print a results.json as a CI job summary or a Classroom payload")
     report.add_argument("results", type=Path)
     report.add_argument("--format", choices=["markdown", "classroom"], default="markdown")
+
+    judge = commands.add_parser("judge", help="(used by a batch) grade the submissions sent on stdin under a run")
+    judge.add_argument("run", type=Path)
 
     release = commands.add_parser("release", help="generate release/ from source/ with nbgrader")
     release.add_argument("names", nargs="*")
@@ -82,7 +88,7 @@ def main(argv=None) -> int:
     cli = parser()
     args = cli.parse_args(argv)
     command = {"grade": _grade, "merge": _merge, "gradebook": _gradebook, "gradescope": _gradescope,
-               "report": _report, "release": _release}[args.command]
+               "report": _report, "release": _release, "judge": _judge}[args.command]
     try:
         return command(args, cli)
     except CourseError as error:
@@ -269,7 +275,7 @@ def _gradebook(args, cli) -> int:
 def _gradescope(args, cli) -> int:
     from autograder.platforms import gradescope
 
-    print(say("course.bundle_wrote", path=gradescope.build(args.assignment, args.out)))
+    print(say("course.bundle_wrote", path=gradescope.build(args.assignment, args.out, args.details)))
     return 0
 
 
@@ -296,6 +302,12 @@ def _release(args, cli) -> int:
         subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
                        cwd=assignments.PROJECT, check=True, env=environment)
     return 0
+
+
+def _judge(args, cli) -> int:
+    from autograder.course import judges
+
+    return judges.serve(args.run)
 
 
 def _interrupt(signum, frame):

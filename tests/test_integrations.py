@@ -19,7 +19,10 @@ import pytest
 import yaml
 from conftest import ROOT, scores_by_function
 
+from packaging.utils import canonicalize_name
+
 from autograder import assignments, cli
+from autograder.distributions import installed, top_level
 from autograder.assignments.conv.mutants import MUTANTS
 from autograder.platforms import classroom, gradescope
 from autograder.report.results import SCHEMA
@@ -168,9 +171,9 @@ def _gradescope_root(bundle: Path, folder: Path) -> Path:
     return root
 
 
-def _run_autograder(root: Path) -> dict:
+def _run_autograder(root: Path, python: str = sys.executable) -> dict:
     finished = subprocess.run(["bash", str(root / "run_autograder")], capture_output=True, text=True, timeout=600,
-                              env=_environment(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable))
+                              env=_environment(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python))
     assert finished.returncode == 0, finished.stderr[-3000:]
     return _schema_valid(json.loads((root / "results" / "results.json").read_text()))
 
@@ -179,7 +182,7 @@ def test_gradescope_bundle_holds_what_grading_needs(bundle):
     with zipfile.ZipFile(bundle) as archive:
         names = set(archive.namelist())
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
-    for needed in ("setup.sh", "run_autograder", "requirements.lock", "gradescope.json", "autograder/cli.py",
+    for needed in ("setup.sh", "run_autograder", "requirements.txt", "gradescope.json", "autograder/cli.py",
                    "autograder/assignments/conv/hidden_tests.py", "autograder/messages/en.toml", "solutions/conv.py",
                    "source/conv/conv.ipynb", "release/conv/conv.ipynb"):
         assert needed in names, needed
@@ -202,6 +205,56 @@ def test_run_autograder_grades_the_submission(bundle, tmp_path):
     imported = subprocess.run([sys.executable, "-c", "import autograder; print(autograder.__file__)"],
                               cwd=root / "source", capture_output=True, text=True).stdout
     assert imported.startswith(str(root / "source"))  # run_autograder grades with the bundle's own kit
+
+
+def _requirements(bundle: Path) -> set:
+    with zipfile.ZipFile(bundle) as archive:
+        lines = archive.read("requirements.txt").decode().splitlines()
+    return {canonicalize_name(line.split("==")[0]) for line in lines}
+
+
+def test_a_numpy_bundle_installs_no_tensorflow_and_a_tensorflow_one_does(bundle, tmp_path):
+    numpy_only = _requirements(bundle)
+    assert "numpy" in numpy_only and "pytest" in numpy_only
+    assert not numpy_only & {"tensorflow", "tensorflow-cpu", "keras", "nbgrader", "jupyterlab"}
+    heavy = next(n for n in assignments.names() if "tensorflow" in assignments.load(n).imports)
+    assert {"tensorflow", "tensorflow-cpu"} & _requirements(gradescope.build(heavy, tmp_path))
+
+
+def _python_with_only(requirements: set, folder: Path) -> str:
+    """A Python whose site folder holds only the distributions ``requirements`` names,
+    as setup.sh's virtual environment would."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    site = next(folder.glob("lib/python3*/site-packages"))
+    for name in requirements:
+        distribution = installed().get(name)
+        assert distribution is not None, f"{name} is in the bundle's requirements but not installed here"
+        base = Path(distribution.locate_file(""))
+        for entry in top_level(distribution):
+            if (base / entry).exists() and not (site / entry).exists():
+                (site / entry).symlink_to(base / entry)
+    return str(folder / "bin" / "python")
+
+
+def test_run_autograder_grades_with_only_the_bundles_requirements(bundle, tmp_path):
+    root = _gradescope_root(bundle, tmp_path)
+    nbformat.write(MUTANT.notebook(SOURCE), root / "submission" / "conv.ipynb")
+    results = _run_autograder(root, _python_with_only(_requirements(bundle), tmp_path / "venv"))
+    lost = [f for f, (score, maximum) in scores_by_function(results).items() if score < maximum]
+    assert lost == ["conv_forward"], results["tests"][0]["output"]
+
+
+def test_details_after_the_due_date(tmp_path):
+    root = _gradescope_root(gradescope.build("conv", tmp_path, details="after_due_date"), tmp_path)
+    nbformat.write(MUTANT.notebook(SOURCE), root / "submission" / "conv.ipynb")
+    results = _run_autograder(root)
+    visible = [test for test in results["tests"] if test["visibility"] == "visible"]
+    later = [test for test in results["tests"] if test["visibility"] == "after_due_date"]
+    assert [test["tags"][0] for test in visible] == ["notebook", *CONV.functions]
+    assert all(test["max_score"] == 0 for test in visible) and later
+    assert sum(test["max_score"] for test in later) == pytest.approx(results["max_score"], abs=1e-4)
+    forward = next(test for test in visible if test["tags"][0] == "conv_forward")
+    assert re.match(r"\d+ of \d+ checks passed", forward["output"]) and not forward["output"].startswith("0 of 0")
 
 
 def test_run_autograder_without_a_notebook_says_so(bundle, tmp_path):
