@@ -15,7 +15,6 @@ import os
 import resource
 import secrets
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -80,7 +79,9 @@ def parser() -> argparse.ArgumentParser:
     judge.add_argument("run", type=Path)
 
     release = commands.add_parser("release", help="generate release/ from source/ with nbgrader")
-    release.add_argument("names", nargs="*")
+    release.add_argument("names", nargs="*", help="the assignments (default: every one in source/)")
+    release.add_argument("--course", type=Path,
+                         help="the course's root folder, where nbgrader_config.py is (default: the kit's own)")
     return parser
 
 
@@ -295,12 +296,9 @@ def _report(args, cli) -> int:
 
 
 def _release(args, cli) -> int:
-    # nbgrader runs its database migrations with the ``alembic`` command: this Python's
-    # own, found on PATH whether or not the environment was activated
-    environment = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    for name in args.names or assignments.names():
-        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
-                       cwd=assignments.PROJECT, check=True, env=environment)
+    from autograder.platforms import release
+
+    _print_lines(release.release(args.course or assignments.PROJECT, args.names))
     return 0
 
 

@@ -360,3 +360,28 @@ def test_reports_escape_student_text():
     assert "<script>" not in page and "&lt;script&gt; \\| a<br>line" in page and "| `f` | 1 / 2 |" in page
     payload = json.loads(base64.b64decode(classroom.classroom_payload(results)))
     assert [t["status"] for t in payload["tests"]] == ["pass", "fail"] and payload["status"] == "fail"
+
+
+# Releasing -----------------------------------------------------------------------------
+
+
+def test_release_from_a_course_directory_keeps_the_previous_release_when_it_fails(tmp_path):
+    """An instructor's own course, the environment not activated (nbgrader's ``alembic``
+    is found all the same); a broken source notebook leaves the students' release as it was."""
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "source" / "conv", course / "source" / "conv")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    environment["PATH"] = "/usr/bin:/bin"
+    command = [sys.executable, "-m", "autograder", "release", "--course", str(course)]
+    first = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    released = course / "release" / "conv" / "conv.ipynb"
+    before = released.read_bytes()
+    assert b"NotImplementedError" in before
+
+    (course / "source" / "conv" / "conv.ipynb").write_text("{ not a notebook")
+    second = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
+    assert second.returncode == 1 and "previous release is left as it was" in second.stderr
+    assert released.read_bytes() == before
+    assert not list(course.glob(".release-*"))
