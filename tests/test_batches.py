@@ -58,7 +58,7 @@ HOSTILE = {
 
 
 def _class_of_30(submitted: Path) -> dict:
-    """30 conv submissions: right answers, the bugs students make, the stub, and hostile ones."""
+    """30 or more conv submissions: right answers, the bugs students make, the stub, and hostile ones."""
     notebooks = {f"good{i}": SOURCE for i in range(1, 5)}
     notebooks |= {f"alternative_{a.name}": a.notebook(RELEASED) for a in ALTERNATIVES}
     notebooks |= {f"mutant_{m.name}": m.notebook(SOURCE) for m in MUTANTS}
@@ -87,7 +87,7 @@ def _make(path: Path) -> Path:
 def test_a_class_of_30_with_hostile_submissions_gets_30_results(tmp_path):
     submitted, out = tmp_path / "submitted", tmp_path / "grading"
     students = _class_of_30(submitted)
-    assert len(students) == 30
+    assert len(students) >= 30
     _grade(submitted, out, "--jobs", "2", "--timeout", str(TIMEOUT), *LIMITS, status=1)  # hang_everywhere
 
     schema = json.loads(SCHEMA.read_text())
@@ -229,8 +229,10 @@ def test_interrupted_batch_keeps_finished_results(tmp_path, monkeypatch):
     for student in ("ann", "bob", "cy"):
         nbformat.write(SOURCE, _make(submitted / student / "conv" / "conv.ipynb"))
     judge = tmp_path / "judge.sh"  # ann's judge finishes at once, the others never do
-    judge.write_text('#!/bin/sh\ncase "$4" in *ann*) mkdir -p "$8"; '
-                     f"cp {tmp_path / 'done.json'} \"$8/results.json\"; exit 0;; esac\nsleep 600\n")
+    judge.write_text("#!/bin/sh\nread line\n"  # a judge answers one JSON line per submission it is sent
+                     'case "$line" in *ann*) out=$(echo "$line" | sed \'s/.*"out": "\\([^"]*\\)".*/\\1/\'); '
+                     f'mkdir -p "$out"; cp {tmp_path / "done.json"} "$out/results.json"; echo "{{}}";; esac\n'
+                     "sleep 600\n")
     judge.chmod(0o755)
     (tmp_path / "done.json").write_text(json.dumps({"score": 1, "max_score": 1, "tests": []}))
     monkeypatch.setattr(batch, "_resolve", lambda *args: run_file(tmp_path / "run.json", "conv", {}))

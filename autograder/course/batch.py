@@ -1,20 +1,18 @@
 """Grade an nbgrader ``submitted/<student>/<assignment>/`` tree, several submissions at a time.
 
-Each submission is graded by its own ``autograder grade`` process, started in a session
-of its own under a wall-clock limit that kills it with everything it started. Whatever
-a notebook does (crash, hang, eat memory), its judge process is the only one it can
-take down, and when a judge leaves no result the batch writes a failure result that says
-what happened: every submission ends with a results.json, and no other loses its own.
+Each batch slot (``--jobs``) has a judge process of its own (``judges.py``), started in a
+session of its own; each submission is graded under a wall-clock limit that kills the
+judge with everything it started. Whatever a notebook does (crash, hang, eat memory),
+the judge grading it is the only one it can take down, and when a judge gives no result
+the batch writes a failure result that says what happened and starts a fresh judge:
+every submission ends with a results.json, and no other loses its own.
 Results are written atomically, so an interrupted batch loses no finished work; a rerun
 grades only what is new, changed since it was graded, or failed.
 """
 import hashlib
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -26,13 +24,13 @@ from tqdm import tqdm
 
 from autograder import assignments, notebook
 from autograder.messages import say
-from autograder.processes import kill_tree
+from autograder.course.judges import SUBMISSIONS_PER_JUDGE, Judge
 from autograder.report import log, results
 
 if TYPE_CHECKING:
     from autograder.run import Run
 
-NOT_GRADED = 3  # a judge's exit status when it recorded its submission as not graded
+NOT_GRADED = 3  # the exit status of `autograder grade NOTEBOOK` when the autograder could not grade it
 SUBMISSION_SECONDS = 900.0  # a last resort: the sandbox's own limits stop a notebook long before
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -100,9 +98,9 @@ def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, f
             log.graded(out, f"{submission.student}/{submission.assignment}",
                        results.read(submission.folder(out) / "results.json"), 0.0)
     todo = [s for s in todo if isinstance(runs[s.assignment], Path)]
-    children = _Children(_child_environment(jobs))
+    judges = _Judges(_child_environment(jobs))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_grade, s, out, runs[s.assignment], settings.timeout, children): s for s in todo}
+        futures = {pool.submit(_grade, s, out, runs[s.assignment], settings.timeout, judges): s for s in todo}
         done = 0
         try:
             for future in tqdm(as_completed(futures), total=len(futures), unit="notebook", file=sys.stderr,
@@ -115,10 +113,12 @@ def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, f
                 if report:
                     report(submission, data, seconds)
         except KeyboardInterrupt:
-            children.stop_all()
+            judges.stop_all()
             for future in futures:
                 future.cancel()
             raise Interrupted(done, len(todo)) from None
+        finally:
+            judges.close_all()
     return todo
 
 
@@ -178,48 +178,23 @@ def _write_failure(submission: Submission, out: Path, reason: str, seconds: floa
     results.write(submission.folder(out), results.not_graded(submission.assignment, reason, seconds, seed))
 
 
-def _grade(submission: Submission, out: Path, run: Path, timeout: float, children) -> float:
-    """Grade one submission in a judge process of its own, under the run in the file
-    ``run``; the seconds it took."""
+def _grade(submission: Submission, out: Path, run: Path, timeout: float, judges: "_Judges") -> float:
+    """Grade one submission with this slot's judge (a fresh one when it has none for
+    ``run``), under a wall-clock limit; the seconds it took."""
     folder = submission.folder(out)
     (folder / "results.json").unlink(missing_ok=True)  # what is there now is the verdict
-    command = [sys.executable, "-m", "autograder", "grade", str(submission.notebook),
-               "--assignment", submission.assignment, "--out", str(folder), "--run", str(run)]
     started = time.monotonic()
-    # the judge's temporary files (its sandboxes' folders) go where they are removed even
-    # when the judge is killed
-    with tempfile.TemporaryDirectory(prefix="autograder-judge-", ignore_cleanup_errors=True) as scratch:
-        process = children.start(command, scratch)
-        if process is None:
-            return 0.0
-        try:
-            _, stderr = process.communicate(timeout=timeout)
-            problem = _problem(process.returncode, folder)
-        except subprocess.TimeoutExpired:
-            kill_tree(process)
-            _, stderr = process.communicate()
-            problem = say("course.stopped_after", seconds=timeout)
-        finally:
-            children.finished(process)
-    if problem and not children.stopping:
-        detail = stderr.decode(errors="replace").strip()[-2000:]
+    judge = judges.for_run(run)
+    if judge is None:  # the batch is stopping
+        return 0.0
+    problem = judge.grade(submission.notebook, folder, timeout)
+    if not problem and results.read(folder / "results.json") is None:
+        problem = say("course.no_results")
+    if problem and not judges.stopping:
+        detail = judge.errors_tail()
         seed = json.loads(run.read_text())["seed"]
         _write_failure(submission, out, "\n".join(filter(None, [problem, detail])), time.monotonic() - started, seed)
     return time.monotonic() - started
-
-
-def _problem(returncode: int, folder: Path) -> str:
-    """Why the judge process left no result, or "" when it did (a result that says it is
-    not graded, with the reason, is one)."""
-    data = results.read(folder / "results.json")
-    if returncode == NOT_GRADED and data and results.is_not_graded(data):
-        return ""
-    if returncode < 0:
-        hint = say("course.out_of_memory") if -returncode == signal.SIGKILL else ""
-        return say("course.killed_by", signal=signal.Signals(-returncode).name, hint=hint)
-    if returncode > 0:
-        return say("course.exited_with", status=returncode)
-    return "" if data else say("course.no_results")
 
 
 def _child_environment(jobs: int) -> dict:
@@ -230,32 +205,37 @@ def _child_environment(jobs: int) -> dict:
     return environment
 
 
-class _Children:
-    """The judge processes running now, so that an interrupt stops every one of them."""
+class _Judges:
+    """The judge of each batch slot (a thread of the pool), and a way to stop them all."""
 
     def __init__(self, environment: dict):
         self.environment = environment
         self.stopping = False
-        self._running = set()
+        self._all: list = []
+        self._mine = threading.local()
         self._lock = threading.Lock()
 
-    def start(self, command: list, scratch: str):
+    def for_run(self, run: Path):
+        """This slot's judge for ``run``: the one it has while it is alive, on the same run
+        and not worn out; else a fresh one."""
+        judge = getattr(self._mine, "judge", None)
+        if judge and judge.alive and judge.run == run and judge.graded < SUBMISSIONS_PER_JUDGE:
+            return judge
+        if judge:
+            judge.close()
         with self._lock:
             if self.stopping:
                 return None
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE, env={**self.environment, "TMPDIR": scratch},
-                                       start_new_session=True)
-            self._running.add(process)
-            return process
+            self._mine.judge = Judge(run, self.environment)
+            self._all.append(self._mine.judge)
+            return self._mine.judge
 
-    def finished(self, process) -> None:
-        with self._lock:
-            self._running.discard(process)
+    def close_all(self) -> None:
+        for judge in self._all:
+            judge.close()
 
     def stop_all(self) -> None:
         with self._lock:
             self.stopping = True
-            running = list(self._running)
-        for process in running:
-            kill_tree(process)
+        for judge in self._all:
+            judge.stop()
