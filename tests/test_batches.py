@@ -255,3 +255,17 @@ def _interrupt_after_first(futures, **options):
 
 def _processes_running(script: Path) -> list:
     return [p for p in psutil.process_iter(["cmdline"]) if str(script) in " ".join(p.info["cmdline"] or [])]
+
+
+def test_one_judge_grades_a_slots_submissions_one_after_another(tmp_path, monkeypatch):
+    from autograder.course import judges
+
+    submitted, out = tmp_path / "submitted", tmp_path / "grading"
+    for student, notebook in (("ann", SOURCE), ("bob", RELEASED), ("cy", SOURCE)):
+        nbformat.write(notebook, _make(submitted / student / "conv" / "conv.ipynb"))
+    started = []
+    original = judges.Judge.__init__
+    monkeypatch.setattr(judges.Judge, "__init__", lambda self, *args: started.append(1) or original(self, *args))
+    batch.grade_all(batch.find(submitted), out, batch.Settings(seed=1), jobs=1)
+    assert len(started) == 1
+    assert [_results(out, s)["score"] for s in ("ann", "bob", "cy")] == [12, 0, 12]
