@@ -18,7 +18,9 @@ import pytest
 
 from autograder import notebook
 from autograder.assignments import Assignment
+from autograder.assignments.testing import solution_namespace
 from autograder.judge import budgets
+from autograder.judge.diagnosis import Diagnosis
 from autograder.judge.plugin import GradingPlugin
 from autograder.judge.student import (ISOLATION, Failure, LoadReport, Outcome, SandboxUnavailable, Student,
                                       not_allowed)
@@ -103,7 +105,8 @@ def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
 def _run_hidden_tests(student, assignment: Assignment, run: Run, seed: int, cells: list) -> list:
     """Every check of the hidden tests, in order, with its result."""
     time_budgets = budgets.TimeBudgets(assignment, run.budgets, run.device, seed)
-    plugin = GradingPlugin(student, seed, time_budgets, cells=cells)
+    diagnosis = Diagnosis(assignment, solution_namespace)
+    plugin = GradingPlugin(student, seed, time_budgets, cells=cells, diagnosis=diagnosis)
     log = io.StringIO()
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):

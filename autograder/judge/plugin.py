@@ -5,7 +5,9 @@ they take the fixtures ``student`` (the sandboxed notebook), ``rng`` (seeded per
 so a rerun with the same seed draws the same inputs), ``budgets`` and ``cells``. A parametrized
 test shares its points among its cases. A table of cases marks each case instead
 (``pytest.param(..., marks=graded(...))``) and names its check in the mark: the cases of a
-test that carry the same mark (function, points, title) share its points.
+test that carry the same mark (function, points, title) share its points. A check that
+fails gets the likely cause of its failure, when the ``diagnosis`` names one
+(``diagnosis.py``).
 """
 import traceback
 import zlib
@@ -43,11 +45,12 @@ class CheckResult:
 
 
 class GradingPlugin:
-    def __init__(self, student, seed: int, budgets, cells=()):
+    def __init__(self, student, seed: int, budgets, cells=(), diagnosis=None):
         self._student = student
         self._seed = seed
         self._budgets = budgets
         self._cells = list(cells)
+        self._diagnosis = diagnosis
         self.results: dict = {}
 
     @pytest.fixture
@@ -57,6 +60,7 @@ class GradingPlugin:
 
     @pytest.fixture
     def student(self):
+        self._student.last = None  # each test's failure is about its own calls
         return self._student
 
     @pytest.fixture
@@ -99,6 +103,9 @@ class GradingPlugin:
             error = call.excinfo.value if call.excinfo else None
             if isinstance(error, Failure):
                 result.output = str(error)
+                if report.when == "call" and self._diagnosis is not None:
+                    cause = self._diagnosis.line(getattr(self._student, "last", None))
+                    result.output += f"\n{cause}" if cause else ""
             else:
                 result.output = say("report.internal_error")
                 result.internal_error = "".join(traceback.format_exception(error)) if error else report.longreprtext

@@ -7,17 +7,21 @@ the plain values that cross the wire) are named here.
 A call that runs past its limit or kills the worker stops that function's remaining
 checks; the other functions get a fresh worker that runs the notebook again.
 """
+import copy
 import importlib.util
 from dataclasses import dataclass
+
+import numpy as np
 
 from autograder.judge.describe import describe_case
 from autograder.messages import say
 from autograder.runner.sandbox import ISOLATION
 from autograder.runner.session import LoadReport, Outcome, Runner, SandboxUnavailable
-from autograder.runner.wire import Other, Scalar, plain
+from autograder.runner.wire import MAX_DEPTH, NUMERIC_KINDS, Other, Scalar, plain
+from autograder.runner.wire import _type_name as type_name
 
-__all__ = ["ISOLATION", "Failure", "LoadReport", "Other", "Outcome", "Returned", "SandboxUnavailable", "Scalar",
-           "Student", "explain", "not_allowed", "plain"]
+__all__ = ["ISOLATION", "Called", "Failure", "LoadReport", "Other", "Outcome", "Returned", "SandboxUnavailable",
+           "Scalar", "Student", "explain", "not_allowed", "plain", "received_as", "sent_as"]
 
 
 class Failure(AssertionError):
@@ -36,6 +40,45 @@ class Returned:
     cpu_seconds: float = 0.0
 
 
+@dataclass
+class Called:
+    """The last call the hidden tests made (``function``: a contract function, or
+    ``driver:<scenario>`` running ``functions``), for the diagnosis of a failed check."""
+
+    function: str
+    args: dict
+    outcome: Outcome
+    functions: tuple = ()
+
+
+def sent_as(value):
+    """The judge's own ``value`` (arrays, numbers, tuples, dicts) as student code receives
+    it: what crosses the wire, made plain, which for such values is a deep copy."""
+    return copy.deepcopy(value)
+
+
+def received_as(value, depth: int = 0):
+    """Trusted code's ``value`` as the judge would receive it from the sandbox: the structure
+    :func:`encode` keeps (numeric arrays, scalars with their type names, strings, tuples,
+    lists, dicts), built directly (no archive: the course's own code is not hostile)."""
+    if type(value) is np.ndarray:
+        return value.copy() if value.dtype.kind in NUMERIC_KINDS else Other(f"numpy array of dtype {value.dtype}")
+    if isinstance(value, (bool, int, float, np.generic)) and type(value).__module__ in ("builtins", "numpy"):
+        scalar = np.asarray(value)
+        return Scalar(scalar[()], type(value).__name__) if scalar.dtype.kind in NUMERIC_KINDS else Other(
+            type(value).__name__)
+    if value is None or type(value) is str:
+        return value
+    is_dict = type(value) is dict and all(type(key) is str for key in value)
+    if (type(value) in (tuple, list) or is_dict) and depth >= MAX_DEPTH:
+        return Other("structure too deep")
+    if type(value) in (tuple, list):
+        return type(value)(received_as(item, depth + 1) for item in value)
+    if is_dict:
+        return {key: received_as(item, depth + 1) for key, item in value.items()}
+    return Other(type_name(value))
+
+
 class Student:
     """Raises :class:`SandboxUnavailable` when no sandbox can be started for the notebook;
     when that happens later (a fresh worker after a crash), ``grader_failure`` says why
@@ -48,6 +91,7 @@ class Student:
         self.driver = driver
         self.imports = tuple(imports)  # what the assignment lets student code import
         self.stopped: set = set()  # functions whose calls ran too long or crashed
+        self.last: Called = None  # the last call, for the diagnosis of a failed check
         self.grader_failure = ""
         self.runner = None
         self.first_load = self._fresh_runner()
@@ -76,6 +120,7 @@ class Student:
             outcome = Outcome("stopped")
         else:
             outcome = self.outcome(f"driver:{scenario}", timeout, **inputs)
+        self.last = Called(f"driver:{scenario}", inputs, outcome, tuple(functions))
         if outcome.kind in ("timeout", "crashed", "garbled"):
             self.stopped.update(functions)
         case = describe_case(**inputs)
@@ -84,6 +129,11 @@ class Student:
         raise Failure(explain(outcome, " → ".join(functions), case, timeout or self.limits.call_seconds, self.imports))
 
     def outcome(self, function: str, timeout: float = None, timed: bool = False, **args) -> Outcome:
+        outcome = self._outcome(function, timeout, timed, **args)
+        self.last = Called(function, args, outcome, (function,))
+        return outcome
+
+    def _outcome(self, function: str, timeout: float = None, timed: bool = False, **args) -> Outcome:
         if not self.first_load.ok or self.grader_failure:
             return Outcome("unavailable")
         if function in self.stopped:

@@ -124,7 +124,8 @@ def _scratch(relative: Path) -> bool:
     return any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
 
 
-PROJECT_ONLY = ("oracles.py", "benchmark.py")  # an assignment's tests and timings, not needed to grade
+# an assignment's tests, timings and test data: not needed to grade
+PROJECT_ONLY = ("oracles.py", "benchmark.py", "mistakes")
 
 
 def _belongs(relative: Path, name: str) -> bool:
@@ -134,7 +135,7 @@ def _belongs(relative: Path, name: str) -> bool:
     in_assignment = len(parts) > 3 and parts[1] == "assignments"
     if str(relative) in NOT_ON_GRADESCOPE:
         return False
-    return not (in_assignment and (parts[2] != name or parts[-1] in PROJECT_ONLY))
+    return not (in_assignment and (parts[2] != name or parts[3] in PROJECT_ONLY))
 
 
 def _add(bundle: zipfile.ZipFile, member: str, data: bytes, executable: bool = False) -> None:

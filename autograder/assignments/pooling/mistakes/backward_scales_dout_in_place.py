@@ -1,0 +1,21 @@
+"""Test data for the diagnosis (benchmarks/diagnosis.py), written apart from the mutant
+of the same name: in average mode, dout divided by the window's area in place, then spread."""
+import numpy as np
+
+
+def pool_backward(dout, cache):
+    x, f, s, mode = cache
+    N, H_out, W_out, C = dout.shape
+    dx = np.zeros_like(x)
+    if mode == "average":
+        dout /= f * f
+    for i in range(H_out):
+        for j in range(W_out):
+            rows, cols = slice(i * s, i * s + f), slice(j * s, j * s + f)
+            if mode == "max":
+                flat = x[:, rows, cols, :].reshape(N, f * f, C)
+                hot = np.arange(f * f)[None, :, None] == flat.argmax(axis=1)[:, None, :]
+                dx[:, rows, cols, :] += hot.reshape(N, f, f, C) * dout[:, i:i + 1, j:j + 1, :]
+            else:
+                dx[:, rows, cols, :] += dout[:, i:i + 1, j:j + 1, :]
+    return dx
