@@ -198,7 +198,7 @@ import hashlib, time
 _correct, _seen = conv_forward, {}
 def conv_forward(x, w, b, stride=1, pad=0):
     key = hashlib.sha1(x.tobytes() + w.tobytes() + repr((stride, pad)).encode()).hexdigest()
-    if key not in _seen and x.shape == (4, 16, 16, 3):  # slow on the budget's inputs only
+    if key not in _seen and x.shape == BUDGET_SHAPE:  # slow on the budget's inputs only
         end = time.process_time() + SPIN
         while time.process_time() < end:
             pass
@@ -216,7 +216,7 @@ for _ in range(2):
     multiprocessing.Process(target=_burn, daemon=True).start()
 _correct = conv_forward
 def conv_forward(x, w, b, stride=1, pad=0):
-    if x.shape == (4, 16, 16, 3):
+    if x.shape == BUDGET_SHAPE:
         end = time.perf_counter() + SPIN
         while time.perf_counter() < end:
             pass
@@ -278,9 +278,13 @@ def grade_as(mode: str, notebook, tmp_path: Path, out: Path, budgets: dict = Non
     return json.loads((out / "results.json").read_text())
 
 
+# the shape of conv_forward's budget inputs: the attacks on the budget are slow there only
+BUDGET_SHAPE = str(assignments.load("conv").budgets["conv_forward"].inputs(np.random.default_rng(0))["x"].shape)
+
+
 def _spin(code: str, budgets: dict) -> str:
     """The attack with its busy time set to 1.5 times conv_forward's budget."""
-    return code.replace("SPIN", str(1.5 * budgets["conv_forward"]))
+    return code.replace("SPIN", str(1.5 * budgets["conv_forward"])).replace("BUDGET_SHAPE", BUDGET_SHAPE)
 
 
 @pytest.mark.slow
@@ -337,12 +341,12 @@ _clock = time.process_time  # what it really spends, whatever the machine's load
 time.time = time.perf_counter = time.monotonic = time.process_time = lambda: 0.0
 _correct = conv_forward
 def conv_forward(x, w, b, stride=1, pad=0):
-    if x.shape == (4, 16, 16, 3):
+    if x.shape == BUDGET_SHAPE:
         end = _clock() + BUDGET
         while _clock() < end:
             pass
     return _correct(x, w, b, stride, pad)
-'''.replace("BUDGET", str(calibrated("conv")["conv_forward"] * 1.5))
+'''.replace("BUDGET_SHAPE", BUDGET_SHAPE).replace("BUDGET", str(calibrated("conv")["conv_forward"] * 1.5))
     results = grade_notebook(_attack_notebook(code, tmp_path), "conv", tmp_path, budgets=calibrated("conv"))
     budget_checks = [t for t in results["tests"] if t["name"].startswith("conv_forward: runs within")]
     assert budget_checks and all(t["score"] == 0 for t in budget_checks)

@@ -101,3 +101,37 @@ def test_budgets_are_measured_once_per_machine_and_again_when_that_changes(tmp_p
     kept.chmod(0o666)  # writable by others: not to be believed
     budgets.measured(conv, "cpu")
     assert len(measurements) == 4
+
+
+APPENDING_IM2COL = '''
+def conv_forward(x, w, b, stride=1, pad=0):
+    """Right values, but the patches matrix grows with np.append: every append copies it."""
+    kh, kw, c_in, c_out = w.shape
+    n, height, width, _ = x.shape
+    if stride <= 0 or pad < 0 or kh > height + 2 * pad or kw > width + 2 * pad:
+        raise ValueError(f"bad arguments: stride={stride}, pad={pad}, w={w.shape}")
+    x_pad = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    h_out, w_out = (height + 2 * pad - kh) // stride + 1, (width + 2 * pad - kw) // stride + 1
+    patches = np.empty((0, kh * kw * c_in), dtype=x.dtype)
+    for i in range(n):
+        for top in range(0, h_out * stride, stride):
+            for left in range(0, w_out * stride, stride):
+                patch = x_pad[i, top:top + kh, left:left + kw, :].reshape(1, -1)
+                patches = np.append(patches, patch, axis=0)
+    out = (patches @ w.reshape(-1, c_out) + b).astype(x.dtype)
+    return out.reshape(n, h_out, w_out, c_out), (x, w, b, stride, pad)
+'''
+
+
+def test_time_that_grows_faster_than_the_work_fails_the_budget(tmp_path, calibrated):
+    """An im2col grown with np.append (quadratic copying) gives the right values and
+    loses the budget only, while the notebook's plain loops pass it (the reference test)."""
+    conv = assignments.load("conv")
+    notebook = conv.notebook("source")
+    notebook.cells.append(nbformat.v4.new_code_cell(APPENDING_IM2COL))
+    results = grade_notebook(notebook, "conv", tmp_path, budgets=calibrated("conv"))
+    forward = [t for t in results["tests"] if t["tags"] == ["conv_forward"]]
+    budget = [t for t in forward if "time budget" in t["name"]]
+    assert budget and all(t["score"] == 0 for t in budget)
+    assert "grows" in budget[0]["output"] and "np.append" in budget[0]["output"], budget[0]["output"]
+    assert all(t["score"] == t["max_score"] for t in forward if t not in budget), failures(results)

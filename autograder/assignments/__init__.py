@@ -31,12 +31,20 @@ PROJECT = HERE.parents[1]
 class Budget:
     """A time budget for one function: ``factor`` times a plain loop implementation
     (the source notebook's solution) on ``inputs(rng)``, per device; or fixed
-    ``seconds`` per device when there is nothing to calibrate against."""
+    ``seconds`` per device when there is nothing to calibrate against.
+
+    ``smaller(rng)``: inputs with ``1 / work_ratio`` of the work. An implementation slower
+    than the plain loop must then not take more than ``GROWTH_SLACK`` times
+    ``work_ratio`` as long on ``inputs`` as on ``smaller``: time that grows faster than
+    the work (an array grown with ``np.append`` in a loop) fails even on a machine fast
+    enough to hide it at one size."""
 
     inputs: Callable = None
     factor: dict = field(default_factory=lambda: {"cpu": 10.0, "gpu": 10.0})
     seconds: dict = None
     allowance: float = 0.1  # seconds, for the noise of a loaded machine
+    smaller: Callable = None
+    work_ratio: float = 4.0
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class TimeBudgets:
 
 
 TRIES = 2
+GROWTH_SLACK = 2.0  # how much faster than the work an implementation's time may grow
 # A timed call's wall-clock limit, in budgets: the verdict is on CPU time, and this only
 # stops a call that hangs, so it leaves room for a machine shared with other gradings.
 WALL_CLOCK_BUDGETS = 10
@@ -52,23 +53,43 @@ WALL_CLOCK_BUDGETS = 10
 
 def check_budget(student, function: str, budgets: TimeBudgets, verify) -> None:
     """The function runs within its budget in CPU time (best of ``TRIES``, each on fresh
-    inputs of the budget's size), and ``verify(result)`` accepts what it returned: a
-    fast wrong answer earns nothing."""
+    inputs of the budget's size), its time grows no faster than the work (where the
+    budget has a smaller size), and ``verify(result)`` accepts what it returned: a fast
+    wrong answer earns nothing."""
     definition = budgets.assignment.budgets[function]
     # none measured only where the notebook cannot be read: the call then says why
     seconds = budgets.seconds.get(function, 0.0)
+    best, result = _best_time(student, function, definition.inputs, budgets, "budget", verify, seconds)
+    plain_loop = (seconds - definition.allowance) / definition.factor[budgets.device]
+    if definition.smaller is not None and definition.seconds is None and best > plain_loop:
+        # slower than the plain loop: does its time grow faster than the work? (first: it says why)
+        small, smaller = _best_time(student, function, definition.smaller, budgets, "smaller", verify, seconds)
+        growth = best / max(small, MEASURABLE_SECONDS)
+        if growth > GROWTH_SLACK * definition.work_ratio:
+            raise Failure(say("budget.grows", function=function, seconds=best, case=result.case, small=small,
+                              small_case=smaller.case, growth=growth, work=definition.work_ratio))
+    if best > seconds:
+        factor = definition.factor[budgets.device] if definition.seconds is None else 1
+        raise Failure(say("budget.over", function=function, seconds=best, case=result.case, budget=seconds,
+                          factor=factor))
+
+
+MEASURABLE_SECONDS = 0.01  # the kernel counts processor time in ticks of 10 ms
+
+
+def _best_time(student, function: str, inputs, budgets: TimeBudgets, size: str, verify, seconds: float):
+    """The least CPU time of ``TRIES`` calls on fresh ``inputs`` (stopping at the first
+    within ``seconds``), and the last call."""
     timeout = max(student.limits.call_seconds, WALL_CLOCK_BUDGETS * seconds)
     tries = []
     for attempt in range(TRIES):
-        inputs = definition.inputs(np.random.default_rng([budgets.seed, zlib.crc32(function.encode()), attempt]))
-        result = student.call(function, timeout=timeout, timed=True, **inputs)
+        rng = np.random.default_rng([budgets.seed, zlib.crc32(f"{function} {size}".encode()), attempt])
+        result = student.call(function, timeout=timeout, timed=True, **inputs(rng))
         verify(result)
         tries.append(result.cpu_seconds)
-        if result.cpu_seconds <= seconds:
-            return
-    factor = definition.factor[budgets.device] if definition.seconds is None else 1
-    raise Failure(say("budget.over", function=function, seconds=min(tries), case=result.case, budget=seconds,
-                      factor=factor))
+        if result.cpu_seconds <= seconds and size == "budget":
+            break
+    return min(tries), result
 
 
 def calibrate(assignment: Assignment, device: str, seed: int = 0) -> dict:
