@@ -94,7 +94,8 @@ def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
                 continue
             graded[seed] = {
                 "checks": checks,
-                "notebook": _notebook_check(student.first_load, problem, notes, student.isolation, assignment),
+                "notebook": _notebook_check(student.first_load, problem, notes, assignment),
+                "sandbox": _sandbox_lines(student.isolation),
                 "seconds": time.monotonic() - started,
             }
     finally:
@@ -140,7 +141,7 @@ def _import_all(modules: list) -> None:
             return
 
 
-def _notebook_check(load: LoadReport, problem: str, notes: list, isolation: list, assignment) -> str:
+def _notebook_check(load: LoadReport, problem: str, notes: list, assignment) -> str:
     """What the student reads about their notebook as a whole."""
     if problem:
         return problem
@@ -154,12 +155,19 @@ def _notebook_check(load: LoadReport, problem: str, notes: list, isolation: list
     else:
         lines.append(say("notebook.ran"))
     lines += notes
+    return "\n".join(lines)
+
+
+def _sandbox_lines(isolation: list) -> list:
+    """How the sandbox was built, for the instructor (the summary shows it; students'
+    pages do not): what it had, and what this machine could not provide."""
+    lines = []
     if isolation:
         lines.append(say("notebook.isolation", features="; ".join(say(f"sandbox.{key}") for key in isolation)))
     missing = [key for key in ISOLATION if key not in isolation]
     if missing:
         lines.append(say("notebook.no_isolation", features="; ".join(say(f"sandbox.{key}") for key in missing)))
-    return "\n".join(lines)
+    return lines
 
 
 def _cell_error(error: dict, assignment) -> str:

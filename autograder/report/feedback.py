@@ -41,7 +41,7 @@ def render(results: dict, assignment: str) -> str:
     not_graded = is_not_graded(results)
     functions = [_function(name, list(checks), not_graded)
                  for name, checks in groupby(tests[1:], key=lambda test: test["tags"][0])]
-    notebook = for_students(tests[0]["output"]) if tests else ""
+    notebook = tests[0]["output"] if tests else ""
     notebook_ok = not_graded or not notebook or notebook.splitlines()[0] == say("notebook.ran")
     return _ENVIRONMENT.get_template("feedback.html.j2").render(
         title=say("report.title", assignment=assignment),
@@ -64,28 +64,6 @@ def points(value) -> str:
     (``0.166667`` is ``0.17``, ``1.50`` is ``1.5``, ``2.0`` is ``2``)."""
     text = f"{float(value):.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
-
-
-def for_students(text: str) -> str:
-    """The notebook's row without the lines for the instructor alone, which close it
-    (``notebook.isolation``, ``notebook.no_isolation``): how the sandbox was built means
-    nothing to a student and is no doing of theirs."""
-    return "\n".join(_split_sandbox(text)[0])
-
-
-def instructor_only(text: str) -> list:
-    """The lines that close the notebook's row and :func:`for_students` leaves out (only
-    those: a line of a student's own error message is never taken for one)."""
-    return _split_sandbox(text)[1]
-
-
-def _split_sandbox(text: str) -> tuple:
-    starts = tuple(_fixed_words(key, ("features",))[0] for key in ("notebook.isolation", "notebook.no_isolation"))
-    lines = str(text).splitlines()
-    cut = len(lines)
-    while cut and lines[cut - 1].startswith(starts):
-        cut -= 1
-    return lines[:cut], lines[cut:]
 
 
 def lacks_isolation(line: str) -> bool:

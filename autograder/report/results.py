@@ -50,6 +50,7 @@ def from_grading(graded: dict, run) -> dict:
             "device": run.device,
             "budgets_seconds": {k: round(v, 4) for k, v in run.budgets.items()},
             "internal_errors": [f"{c.name}\n{c.internal_error}" for c in checks if c.internal_error],
+            "sandbox": graded.get("sandbox", []),  # for the instructor: how the sandbox was built
         },
     }
 

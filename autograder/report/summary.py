@@ -4,7 +4,9 @@ For the instructor, at the root of a graded tree: a table of students with their
 per function, each linking to the student's ``feedback.html``; per function, how many
 students share each likely cause the diagnosis named; the checks most students fail;
 submissions the autograder itself could not grade, apart from students who scored
-nothing; and what students never read (how the sandbox was built). The plots are
+nothing; pairs of submissions whose own code is nearly the same, side by side (leads for
+a person to read, never verdicts: ``similarity.py``), where the submitted notebooks were
+given; and what students never read (how the sandbox was built). The plots are
 matplotlib figures inlined as SVG (no files beside), their labels wrapped between words.
 Folder names and outputs are the students': every one of them is escaped.
 """
@@ -21,7 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from autograder.messages import say
-from autograder.report.feedback import instructor_only, lacks_isolation, points, split_cause
+from autograder.report.feedback import lacks_isolation, points, split_cause
 from autograder.report.results import by_function
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
@@ -34,15 +36,18 @@ _ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), aut
                                   lstrip_blocks=True)
 
 
-def render(graded: list) -> str:
-    """The page for ``graded`` (see :func:`autograder.report.grades.collect`)."""
+def render(graded: list, similar: dict = None) -> str:
+    """The page for ``graded`` (see :func:`autograder.report.grades.collect`); with
+    ``similar`` (``{assignment: Leads}``, see :func:`autograder.report.similarity.for_tree`),
+    each assignment's similarity leads too."""
     by_assignment = groupby(sorted(graded, key=lambda g: g.assignment), key=lambda g: g.assignment)
     words = {key: say(f"course.summary_{key}") for key in (
         "title", "distribution", "hardest", "check", "failed_by", "functions", "function", "mean",
         "full_marks", "nothing_failed", "students", "student", "total", "why", "sandbox", "lost_by",
-        "internal_errors")}
+        "internal_errors", "similar", "similar_none", "similar_legend")}
+    similar = similar or {}
     return _ENVIRONMENT.get_template("summary.html.j2").render(
-        words=words, assignments=[_assignment(name, list(group)) for name, group in by_assignment])
+        words=words, assignments=[_assignment(name, list(group), similar.get(name)) for name, group in by_assignment])
 
 
 def feedback_link(student: str, assignment: str, function: str = "") -> str:
@@ -74,7 +79,7 @@ def _wrap(text: str, width: int) -> list:
     return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
 
 
-def _assignment(name: str, group: list) -> dict:
+def _assignment(name: str, group: list, leads=None) -> dict:
     scored = [g for g in group if not g.failed]
     scores = [g.results["score"] for g in scored]
     max_score = max(g.results["max_score"] for g in group)
@@ -100,6 +105,34 @@ def _assignment(name: str, group: list) -> dict:
         "not_graded": [{"student": g.student, "link": feedback_link(g.student, g.assignment),
                         "reason": _first_line(g.results)} for g in group if g.failed],
         "sandbox": _sandbox(group),
+        "similar": _similar(name, leads) if leads is not None else None,
+    }
+
+
+def _similar(assignment: str, found) -> dict:
+    """The similarity leads of an assignment (:class:`autograder.report.similarity.Leads`):
+    each pair worded as a lead, with its regions side by side."""
+    from autograder.report.similarity import THRESHOLD
+
+    def side(lines: list) -> dict:
+        return {"where": say("course.summary_similar_lines", cell=lines[0].cell, first=lines[0].number,
+                             last=lines[-1].number) if lines else "",
+                "lines": [{"number": line.number, "text": line.text, "match": line.match,
+                           "cell": say("course.summary_similar_cell", cell=line.cell)
+                           if line.first_of_cell and line is not lines[0] else ""} for line in lines]}
+
+    leads = [{
+        "text": say("course.summary_similar_pair", first=lead.first, second=lead.second,
+                    share_first=lead.share_first, share_second=lead.share_second),
+        "first": lead.first, "second": lead.second,
+        "first_link": feedback_link(lead.first, assignment), "second_link": feedback_link(lead.second, assignment),
+        "regions": [{"first": side(region.first), "second": side(region.second)} for region in lead.regions],
+    } for lead in found.leads]
+    return {
+        "intro": say("course.summary_similar_intro", count=found.compared, threshold=THRESHOLD),
+        "unread": say("course.summary_similar_unread", students=", ".join(found.unread)) if found.unread else "",
+        "leads": leads,
+        "more": say("course.summary_similar_more", count=found.more, shown=len(leads)) if found.more else "",
     }
 
 
@@ -176,10 +209,9 @@ def _causes(function: str, scored: list) -> list:
 
 
 def _sandbox(group: list) -> list:
-    """What the notebooks' rows said about the sandbox (left out of the students' pages),
-    each distinct line with the number of submissions it was said of."""
-    lines = Counter(line for g in group if g.results.get("tests")
-                    for line in dict.fromkeys(instructor_only(g.results["tests"][0].get("output", ""))))
+    """How the sandbox was built (``extra_data["sandbox"]``, which students' pages leave
+    out), each distinct line with the number of submissions it was said of."""
+    lines = Counter(line for g in group for line in dict.fromkeys(g.results.get("extra_data", {}).get("sandbox", [])))
     return [{"text": say("course.summary_sandbox_line", line=line, count=count, total=len(group)),
              "warning": lacks_isolation(line)} for line, count in lines.most_common()]
 
