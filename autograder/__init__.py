@@ -15,7 +15,7 @@ Read the rooms in the order a grading passes through them:
 - ``assignments``: the registry, and one folder per assignment with all of its facts.
 - ``report``: everything a grading leaves: results.json, feedback, grades.csv, the
   summary, JUnit and the instructor's log.
-- ``platforms``: Gradescope, GitHub Classroom and nbgrader's gradebook.
+- ``platforms``: Gradescope, GitHub job summaries, nbgrader's gradebook and releases.
 - ``messages``, ``config``, ``processes``, ``mutants``: the sentences, the default
   limits, stopping a process tree, and the mutant tools the project's tests use.
 

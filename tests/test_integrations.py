@@ -1,12 +1,10 @@
 """The autograder's grades, handed on: to nbgrader's gradebook (export and formgrader
 show them), to Gradescope (a bundle whose run_autograder writes results.json), and to
 GitHub Classroom (a workflow whose steps are real commands that work here)."""
-import base64
 import csv
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -16,7 +14,6 @@ from pathlib import Path
 import jsonschema
 import nbformat
 import pytest
-import yaml
 from conftest import ROOT, scores_by_function
 
 from packaging.utils import canonicalize_name
@@ -24,14 +21,13 @@ from packaging.utils import canonicalize_name
 from autograder import assignments, cli
 from autograder.distributions import installed, top_level
 from autograder.assignments.conv.mutants import MUTANTS
-from autograder.platforms import classroom, gradescope
+from autograder.platforms import gradescope
 from autograder.report.results import SCHEMA
 
 CONV = assignments.load("conv")
 SOURCE = nbformat.read(CONV.source_notebook, as_version=4)
 RELEASED = nbformat.read(CONV.released_notebook, as_version=4)
 MUTANT = next(m for m in MUTANTS if m.name == "forward_ignores_stride")
-WORKFLOWS = ROOT / "integrations" / "github-classroom"
 BIN = Path(sys.executable).parent  # autograder and nbgrader, as a course's environment has them
 
 
@@ -263,103 +259,6 @@ def test_run_autograder_without_a_notebook_says_so(bundle, tmp_path):
     results = _run_autograder(root)
     assert results["score"] == 0 and results["max_score"] == pytest.approx(12, abs=1e-3)
     assert "conv.ipynb" in results["tests"][1]["output"]
-
-
-# GitHub Classroom ----------------------------------------------------------------------
-
-
-def _workflow(name: str) -> dict:
-    return yaml.safe_load((WORKFLOWS / name).read_text())
-
-
-def _steps(workflow: dict):
-    for job in workflow["jobs"].values():
-        yield from job["steps"]
-
-
-def _autograder_commands(script: str, environment: dict) -> list:
-    """The argument lists of every ``autograder`` command in a step's shell script."""
-    commands = []
-    for match in re.finditer(r"\bautograder\s+([^)>|;&\n]+)", script):
-        words = re.sub(r"\$\{\{\s*matrix\.(\w+)\s*}}", "1", match.group(1))  # a matrix value
-        words = re.sub(r"\$(\w+)", lambda m: environment.get(m.group(1), "X"), words)
-        commands.append(shlex.split(words))
-    return commands
-
-
-@pytest.mark.parametrize("name", ["autograde.yml", "grade-course.yml"])
-def test_workflow_steps_are_real_commands(name):
-    workflow = _workflow(name)
-    assert workflow[True] is not None  # YAML 1.1 reads the key "on" as True
-    environment = {key: str(value) for key, value in workflow.get("env", {}).items()}
-    ids = {step["id"] for step in _steps(workflow) if "id" in step}
-    commands = []
-    for step in _steps(workflow):
-        if "uses" in step:
-            assert re.search(r"@v\d+$", step["uses"]), step["uses"]  # pinned to a major version
-        for reference in re.findall(r"steps\.([\w-]+)\.outputs", json.dumps(step)):
-            assert reference in ids
-        commands += _autograder_commands(step.get("run", ""), environment)
-    assert commands
-    for arguments in commands:
-        cli.parser().parse_args(arguments)  # exits on an unknown command or option
-
-
-def test_classroom_workflow_fetches_hidden_tests_privately_and_reports():
-    workflow = _workflow("autograde.yml")
-    assert workflow["env"]["ASSIGNMENT"] in assignments.names()
-    steps = list(_steps(workflow))
-    kit = next(step for step in steps if step.get("with", {}).get("repository"))
-    assert "secrets." in kit["with"]["ssh-key"] and kit["with"]["persist-credentials"] is False
-    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact"))
-    assert upload["if"] == "always()" and upload["with"]["path"].rstrip("/") == "results"
-    reporter = next(step for step in steps if "autograding-grading-reporter" in step.get("uses", ""))
-    assert set(reporter["env"]) == {f"{reporter['with']['runners'].upper()}_RESULTS"}
-    assert "GITHUB_STEP_SUMMARY" in next(step for step in steps if step.get("id") == "grade")["run"]
-
-
-def test_course_workflow_shards_match_its_matrix():
-    workflow = _workflow("grade-course.yml")
-    shards = workflow["jobs"]["shard"]["strategy"]["matrix"]["shard"]
-    script = next(step["run"] for step in workflow["jobs"]["shard"]["steps"] if "--shard" in step.get("run", ""))
-    assert shards == list(range(1, len(shards) + 1)) and f"/{len(shards)}\"" in script
-    merging = [step["run"] for step in workflow["jobs"]["merge"]["steps"] if "run" in step]
-    assert any("autograder merge grading/shard-*" in script for script in merging)
-
-
-def test_classroom_grade_step_works_here(tmp_path):
-    """The Grade step's commands, run as Actions runs them, on a sample submission."""
-    workflow = _workflow("autograde.yml")
-    step = next(step for step in _steps(workflow) if step.get("id") == "grade")
-    (tmp_path / "submission").mkdir()
-    nbformat.write(MUTANT.notebook(SOURCE), tmp_path / "submission" / workflow["env"]["NOTEBOOK"])
-    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
-    environment = _environment(**{k: str(v) for k, v in workflow["env"].items()},
-                               GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(output))
-    finished = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                              cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600)
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    results = _schema_valid(json.loads((tmp_path / "results" / "results.json").read_text()))
-    page = summary.read_text()
-    assert f"{results['score']:g} / {results['max_score']:g}" in page and "| `conv_forward` |" in page
-    assert "conv_forward: " in page.split("|")[-1]  # the checks to fix, after the table
-    name, _, value = output.read_text().strip().partition("=")
-    payload = json.loads(base64.b64decode(value))
-    assert name == "result" and payload["status"] == "fail" and payload["max_score"] == results["max_score"]
-    assert sum(test["score"] for test in payload["tests"]) == pytest.approx(results["score"])
-
-
-def test_reports_escape_student_text():
-    results = {"score": 1.0, "max_score": 2.0, "execution_time": 1.5, "extra_data": {"seed": 3},
-               "tests": [{"name": "notebook", "score": 0, "max_score": 0, "output": "ran <b>fine</b>",
-                          "tags": ["notebook"]},
-                         {"name": "f: one", "score": 1.0, "max_score": 1.0, "output": "", "tags": ["f"]},
-                         {"name": "f: two", "score": 0.0, "max_score": 1.0, "output": "got <script> | a\nline",
-                          "tags": ["f"]}]}
-    page = classroom.markdown(results, "conv")
-    assert "<script>" not in page and "&lt;script&gt; \\| a<br>line" in page and "| `f` | 1 / 2 |" in page
-    payload = json.loads(base64.b64decode(classroom.classroom_payload(results)))
-    assert [t["status"] for t in payload["tests"]] == ["pass", "fail"] and payload["status"] == "fail"
 
 
 # Releasing -----------------------------------------------------------------------------

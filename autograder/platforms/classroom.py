@@ -1,18 +1,30 @@
-"""One results.json, told to a CI run: a Markdown job summary, and the payload that
-GitHub Classroom's grading reporter turns into the points the classroom shows.
+"""Grades told to GitHub: the Markdown job summary of one results.json (a student's,
+or one row of a course), and the job summary of a whole graded course.
 
     autograder report results/results.json --format markdown >> "$GITHUB_STEP_SUMMARY"
-    echo "result=$(autograder report results/results.json --format classroom)" >> "$GITHUB_OUTPUT"
+    python docs/github/course.py summary grading/all >> "$GITHUB_STEP_SUMMARY"   # course_markdown
 
-The reporter (``classroom-resources/autograding-grading-reporter``) reads the payload,
-base64-encoded JSON, from the environment variable ``<RUNNER>_RESULTS``.
+``docs/github/`` holds the workflows: students' repositories run only the notebook's
+visible tests; the hidden grading runs in the instructor's private repository, which
+collects the students' repositories, grades them in shards, merges, and publishes this
+summary, the per-student results as an artifact and, optionally, a commit status on
+each student's repository.
+
+``classroom_payload`` is the payload of GitHub Classroom's grading reporter
+(``classroom-resources/autograding-grading-reporter``, base64 JSON read from
+``<RUNNER>_RESULTS``). GitHub Classroom's autograding is sunset and nothing in
+``docs/github/`` uses it; it stays for ``autograder report --format classroom``.
 """
 import base64
 import html
 import json
+from pathlib import Path
 
+from autograder.report import grades
 from autograder.report.results import by_function
 from autograder.messages import say
+
+SUMMARY_BYTES = 900_000  # GitHub keeps at most 1 MiB of one step's job summary
 
 
 def markdown(results: dict, assignment: str) -> str:
@@ -33,6 +45,42 @@ def markdown(results: dict, assignment: str) -> str:
                  seconds=results["execution_time"])
     lines += ["", f"<sub>{footer}</sub>"]
     return "\n".join(lines) + "\n"
+
+
+def course_markdown(folder: Path, problems: dict = None) -> str:
+    """The job summary of a graded course (the folder ``autograder merge`` wrote): a row
+    per submission, a row per student whose repository could not be collected
+    (``problems``: {student: why}), then each submission's own summary, folded, as far
+    as GitHub's size limit allows (every submission's files are in the artifact)."""
+    graded = grades.collect(Path(folder))
+    lines = [f"### Grades: {len(graded)} submissions", ""]
+    for assignment in sorted({g.assignment for g in graded}):
+        mine = [g for g in graded if g.assignment == assignment]
+        scores = [g.results["score"] for g in mine if not g.failed]
+        maximum = max(g.results["max_score"] for g in mine)
+        mean = f"mean {sum(scores) / len(scores):.4g} of {maximum:g} points" if scores else "no grade"
+        lines.append(f"- `{_text(assignment)}`: {mean}; full marks: {sum(s >= maximum for s in scores)}; "
+                     f"not graded: {len(mine) - len(scores)}.")
+    lines += ["", "| student | assignment | points | status |", "|---|---|---:|---|"]
+    for g in graded:
+        status = say("course.not_graded_check") if g.failed else "graded"
+        lines.append(f"| {_text(g.student)} | {_text(g.assignment)} | "
+                     f"{g.results['score']:g} / {g.results['max_score']:g} | {status} |")
+    for student, problem in sorted((problems or {}).items()):
+        lines.append(f"| {_text(student)} | | | {_text(problem)} |")
+    lines.append("")
+    parts = ["\n".join(lines) + "\n"]
+    size = len(parts[0].encode())
+    for g in graded:
+        block = (f"<details><summary>{_text(g.student)}, {_text(g.assignment)}: "
+                 f"{g.results['score']:g} / {g.results['max_score']:g}</summary>\n\n"
+                 f"{markdown(g.results, g.assignment)}\n</details>\n")
+        size += len(block.encode())
+        if size > SUMMARY_BYTES:
+            parts.append("\nThe other submissions' summaries are in the grades artifact (feedback.html, results.json).\n")
+            break
+        parts.append(block)
+    return "".join(parts)
 
 
 def classroom_payload(results: dict) -> str:
