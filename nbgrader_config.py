@@ -3,6 +3,7 @@
 The course directory is this repository: instructors edit ``source/<assignment>/``,
 ``nbgrader generate_assignment <assignment>`` writes ``release/<assignment>/``.
 """
+import importlib.util
 import os
 
 c = get_config()  # noqa: F821 (injected by traitlets)
@@ -17,3 +18,9 @@ c.ClearSolutions.code_stub = {
 }
 # Keep generated notebooks free of execution output and timing noise.
 c.ClearOutput.enabled = True
+
+# `nbgrader generate_feedback` (--force too) writes the autograder's feedback again for
+# the notebooks `autograder gradebook` graded, nbgrader's own for the others
+# (autograder/platforms/gradebook.py); without the autograder installed, nbgrader's.
+if importlib.util.find_spec("autograder") is not None:
+    c.GenerateFeedback.exporter_class = "autograder.platforms.gradebook.Feedback"

@@ -11,36 +11,55 @@ is at the course root:
 - each contract function's hidden score becomes the automatic score of its visible test
   cell ``test_<function>``, whose points equal the function's hidden points (when they
   do not, nothing of that assignment is written); a score a grader gave by hand stays,
-  and the cell is flagged for review, as ``nbgrader autograde`` does;
-- ``feedback.html`` goes where ``nbgrader generate_feedback`` puts its own,
-  ``feedback/<student>/<assignment>/<notebook>.html``, with the submission's
-  ``timestamp.txt`` and ``submission_secret.txt``, so ``nbgrader release_feedback``
-  hands it out;
+  and the cell is flagged for review, as ``nbgrader autograde`` does. The cells' scores
+  add up to the autograder's total exactly, as ``grades.csv`` prints it, whatever order
+  nbgrader's database adds them in (``cell_scores``);
 - the submitted notebook is copied to ``autograded/<student>/<assignment>/`` unless
   nbgrader's own autograded copy is newer, so that formgrader lists the submission as
-  graded and opens it.
+  graded and opens it; that folder also keeps the autograder's ``feedback.html``
+  (``feedback/<notebook>.html``, a name nbgrader's copies skip) and the submission's
+  ``timestamp.txt`` and ``submission_secret.txt``. A submission ``nbgrader collect`` did
+  not make has neither: they are made up once (the notebook's time, a new secret), so
+  that ``nbgrader release_feedback`` can hand its feedback out;
+- ``feedback.html`` goes where ``nbgrader generate_feedback`` puts its own,
+  ``feedback/<student>/<assignment>/<notebook>.html``, with those two files, so
+  ``nbgrader release_feedback`` hands it out and ``nbgrader fetch_feedback`` brings it
+  to the student.
 
-nbgrader's commands keep working on the course as usual: ``nbgrader autograde`` runs
-only the visible tests (the hidden ones are not in the notebooks), and replaces these
-scores with its own when it runs afterwards. An assignment missing from the database is
-added by running ``nbgrader generate_assignment`` into a scratch release folder.
+nbgrader's commands keep working on the course as usual. ``nbgrader generate_feedback``
+(``--force`` too) writes the autograder's feedback again wherever the autograder graded:
+the course's ``nbgrader_config.py`` makes :class:`Feedback` its exporter. ``nbgrader
+autograde`` runs only the visible tests (the hidden ones are not in the notebooks), and
+replaces these scores with its own when it runs afterwards (and, as it replaces the
+autograded folder, the feedback with nbgrader's). An assignment missing from the
+database is added by running ``nbgrader generate_assignment`` into a scratch release
+folder.
 """
+import math
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import warnings
+from datetime import datetime, timezone
+from fractions import Fraction
 from itertools import groupby
 from pathlib import Path
+
+from nbconvert.exporters import HTMLExporter
 
 from autograder.course import CourseError
 from autograder.notebook import choose
 from autograder.report.grades import collect
-from autograder.report.results import by_function, copy_atomically
+from autograder.report.results import by_function, copy_atomically, write_text_atomically
 from autograder.messages import say
 
 CONFIG = "nbgrader_config.py"
 POINTS_TOLERANCE = 1e-3  # points shared by three checks add up to 0.999999
+KEPT = "feedback"  # autograded/<student>/<assignment>/feedback/, a name nbgrader's copies skip (its ignore list)
+SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader submit's; release_feedback reads them
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's own (Exchange.timestamp_format)
 
 
 def course_directory(root: Path):
@@ -149,11 +168,56 @@ def _write_grades(gradebook, coursedir, graded, notebook: str) -> None:
     gradebook.update_or_create_student(student)
     timestamp = coursedir.get_existing_timestamp(_submitted(coursedir, graded))
     gradebook.update_or_create_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
-    for function, (score, _) in by_function(graded.results).items():
-        grade = gradebook.find_grade(f"test_{function}", notebook, assignment, student)
-        grade.auto_score = min(max(round(score, 6), 0.0), grade.max_score)
+    functions = by_function(graded.results)
+    grades = {function: gradebook.find_grade(f"test_{function}", notebook, assignment, student)
+              for function in functions}
+    scores = cell_scores(functions, {function: grade.max_score for function, grade in grades.items()},
+                         graded.results["score"])
+    for function, grade in grades.items():
+        grade.auto_score = scores[function]
         grade.needs_manual_grade = grade.manual_score is not None  # a grader's score wins; flag it for review
     gradebook.db.commit()
+
+
+def cell_scores(functions: dict, cells: dict, total: float) -> dict:
+    """``{function: score}`` for the test cells worth ``cells[function]`` points, from
+    ``functions``, ``{function: (score, points)}`` summed over its checks: each within
+    its cell's points, and all of them adding up to ``total`` exactly in floating point,
+    in any order (nbgrader's export prints the sum its database makes of them).
+
+    A function that passed every check gets its cell's points, one that passed none 0.
+    The checks' points in results.json are rounded to six places one by one (points
+    shared by three checks add up to 0.999999) and the total once, so the partial
+    scores are a few millionths off: the difference goes to the partial ones. Then every
+    score is a multiple of the last bit of ``total``, and none is negative: every sum of
+    them, whatever the order, is exact, and the last one is ``total``.
+    """
+    if total <= 0:
+        return {function: 0.0 for function in functions}
+    bit = Fraction(math.ulp(total))
+
+    def on_grid(value) -> Fraction:
+        return math.floor(Fraction(value) / bit) * bit
+
+    tops = {function: on_grid(max(cells[function], 0.0)) for function in functions}
+    scores = {}
+    for function, (score, points) in functions.items():
+        if score >= points:
+            scores[function] = tops[function]
+        else:
+            scores[function] = min(on_grid(round(max(score, 0.0), 6)), tops[function])
+    partial = {function for function, (score, points) in functions.items() if 0 < score < points}
+    left = Fraction(total) - sum(scores.values())
+    if left > 0:  # up, as far as each cell's points allow; the partial scores first, the farthest below first
+        order = sorted(functions, key=lambda f: (f not in partial, scores[f] - tops[f]))
+        for function in order:
+            change = min(left, tops[function] - scores[function])
+            scores[function], left = scores[function] + change, left - change
+    elif left < 0:  # down, as far as 0; the partial scores first, the highest first
+        for function in sorted(functions, key=lambda f: (f not in partial, -scores[f])):
+            change = min(-left, scores[function])
+            scores[function], left = scores[function] - change, left + change
+    return {function: float(score) for function, score in scores.items()}
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -162,18 +226,58 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def _place_files(coursedir, graded, notebook: str) -> None:
-    """feedback.html where nbgrader's feedback goes; the notebook where formgrader looks."""
+    """The notebook where formgrader looks, the autograder's feedback kept beside it; the
+    feedback where nbgrader's goes, with the two files release_feedback reads."""
     submitted = Path(_submitted(coursedir, graded))
-    feedback = Path(coursedir.format_path(coursedir.feedback_directory, graded.student, graded.assignment))
-    _copy(graded.folder / "feedback.html", feedback / f"{notebook}.html")
-    for name in ("timestamp.txt", "submission_secret.txt"):
-        _copy(submitted / name, feedback / name)
     autograded = Path(coursedir.format_path(coursedir.autograded_directory, graded.student, graded.assignment))
+    feedback = Path(coursedir.format_path(coursedir.feedback_directory, graded.student, graded.assignment))
     source = choose(submitted, graded.assignment) if submitted.is_dir() else None
     target = autograded / f"{notebook}.ipynb"
     if source and (not target.exists() or target.stat().st_mtime < source.stat().st_mtime):
         _copy(source, target)
-        _copy(submitted / "timestamp.txt", autograded / "timestamp.txt")
+    _copy(graded.folder / "feedback.html", feedback / f"{notebook}.html")
+    if not target.exists():  # nothing for generate_feedback to convert
+        _keep_submission_files(submitted, feedback, source)
+        return
+    _copy(graded.folder / "feedback.html", autograded / KEPT / f"{notebook}.html")
+    _keep_submission_files(submitted, autograded, source)
+    for name in SUBMISSION_FILES:
+        _copy(autograded / name, feedback / name)
+
+
+def _keep_submission_files(submitted: Path, folder: Path, notebook) -> None:
+    """``timestamp.txt`` and ``submission_secret.txt`` in ``folder`` (the autograded one,
+    where ``nbgrader generate_feedback`` takes them from): the submission's own
+    (``nbgrader submit`` writes them, ``nbgrader collect`` brings them), or made up once
+    for a submission that has none, so that ``nbgrader release_feedback`` does not stop
+    at it. Its feedback then goes out under a secret no student holds: only a submission
+    made with ``nbgrader submit`` can fetch its feedback."""
+    def submitted_at() -> str:
+        seconds = notebook.stat().st_mtime if notebook else datetime.now(timezone.utc).timestamp()
+        return datetime.fromtimestamp(seconds, timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+    made_up = {"timestamp.txt": submitted_at, "submission_secret.txt": lambda: secrets.token_hex(64)}
+    for name in SUBMISSION_FILES:
+        if (submitted / name).is_file():
+            _copy(submitted / name, folder / name)
+        elif not (folder / name).is_file():
+            write_text_atomically(folder / name, made_up[name]())
+
+
+class Feedback(HTMLExporter):
+    """``nbgrader generate_feedback``'s exporter in the kit's courses (``nbgrader_config.py``
+    sets ``GenerateFeedback.exporter_class``): the autograder's feedback page for a
+    notebook it graded, kept beside the autograded notebook, and nbgrader's own page,
+    unchanged, for every other. With ``--force`` too, the feedback students fetch stays
+    the autograder's; ``nbgrader autograde`` replacing the autograded folder puts
+    nbgrader's back."""
+
+    def from_filename(self, filename, resources=None, **kw):
+        kept = Path(filename).parent / KEPT / f"{Path(filename).stem}.html"
+        if not kept.is_file():
+            return super().from_filename(filename, resources=resources, **kw)
+        resources = self._init_resources(resources)
+        return kept.read_text(encoding="utf-8"), resources
 
 
 def _submitted(coursedir, graded) -> str:
