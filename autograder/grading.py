@@ -65,7 +65,9 @@ def grade(path: Path, run: Run) -> dict:
 
 def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
     """``{seed: what grade() finds under that seed}``, the notebook run once: the
-    project's tests prove with it that a submission's score does not depend on the seed."""
+    project's tests prove with it that a submission's score does not depend on the seed.
+    After the first seed only the checks that draw from the seed run again: the others
+    cannot give another verdict."""
     started = time.monotonic()
     assignment = run.task
     notes, problem, program = [], "", None
@@ -84,11 +86,16 @@ def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
         student = _Unavailable(assignment.limits)
     except SandboxUnavailable as error:
         return {seed: {"not_graded": str(error), "seconds": time.monotonic() - started} for seed in seeds}
-    graded = {}
+    graded, first = {}, None
     try:
         for seed in seeds:
             student.stopped = set()  # each seed's checks start as the first did
-            checks = _run_hidden_tests(student, assignment, run, seed, program.cells if program else [])
+            results = _run_hidden_tests(student, assignment, run, seed, program.cells if program else [],
+                                        only_seeded=first is not None)
+            first = first or results
+            for test_id, check in results.items():  # in the order of the first, whole run
+                check.order = first[test_id].order
+            checks = sorted({**first, **results}.values(), key=lambda check: check.order)
             if getattr(student, "grader_failure", ""):
                 graded[seed] = {"not_graded": student.grader_failure, "seconds": time.monotonic() - started}
                 continue
@@ -103,11 +110,13 @@ def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
     return graded
 
 
-def _run_hidden_tests(student, assignment: Assignment, run: Run, seed: int, cells: list) -> list:
-    """Every check of the hidden tests, in order, with its result."""
+def _run_hidden_tests(student, assignment: Assignment, run: Run, seed: int, cells: list,
+                      only_seeded: bool = False) -> dict:
+    """``{test id: check result}``: the hidden tests (``only_seeded``: those that draw
+    from the seed), each check with its result."""
     time_budgets = budgets.TimeBudgets(assignment, run.budgets, run.device, seed)
     diagnosis = Diagnosis(assignment, solution_namespace)
-    plugin = GradingPlugin(student, seed, time_budgets, cells=cells, diagnosis=diagnosis)
+    plugin = GradingPlugin(student, seed, time_budgets, cells=cells, diagnosis=diagnosis, only_seeded=only_seeded)
     log = io.StringIO()
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
@@ -116,7 +125,7 @@ def _run_hidden_tests(student, assignment: Assignment, run: Run, seed: int, cell
              "-p", "no:cacheprovider", "-q"],
             plugins=[plugin],
         )
-    return sorted(plugin.results.values(), key=lambda check: check.order)
+    return plugin.results
 
 
 def _modules_the_tests_import(assignment: Assignment) -> list:

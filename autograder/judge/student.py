@@ -130,7 +130,9 @@ class Student:
 
     def outcome(self, function: str, timeout: float = None, timed: bool = False, **args) -> Outcome:
         outcome = self._outcome(function, timeout, timed, **args)
-        self.last = Called(function, args, outcome, (function,))
+        # a timed call's inputs are large, and its values are checked on small cases too:
+        # the diagnosis looks at those
+        self.last = None if timed else Called(function, args, outcome, (function,))
         return outcome
 
     def _outcome(self, function: str, timeout: float = None, timed: bool = False, **args) -> Outcome:
