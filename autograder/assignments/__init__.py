@@ -33,11 +33,11 @@ class Budget:
     (the source notebook's solution) on ``inputs(rng)``, per device; or fixed
     ``seconds`` per device when there is nothing to calibrate against.
 
-    ``smaller(rng)``: inputs with ``1 / work_ratio`` of the work. An implementation slower
-    than the plain loop must then not take more than ``GROWTH_SLACK`` times
-    ``work_ratio`` as long on ``inputs`` as on ``smaller``: time that grows faster than
-    the work (an array grown with ``np.append`` in a loop) fails even on a machine fast
-    enough to hide it at one size."""
+    ``smaller(rng)``: inputs with ``1 / work_ratio`` of the work. An implementation far
+    slower than the plain loop must then not take more than ``GROWTH_SLACK`` times
+    ``work_ratio`` as long on ``inputs`` as on ``smaller`` (``judge/budgets.py``): time
+    that grows faster than the work (an array grown with ``np.append`` in a loop) fails
+    even on a machine fast enough to hide it at one size."""
 
     inputs: Callable = None
     factor: dict = field(default_factory=lambda: {"cpu": 10.0, "gpu": 10.0})

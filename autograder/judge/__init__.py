@@ -8,11 +8,11 @@ the plain values that cross from the sandbox. ``student.py`` is the one door int
 """
 from autograder.judge.budgets import check_budget
 from autograder.judge.checks import (check_array, check_arrays, check_int, check_number, check_unmodified,
-                                     describe_value, expect_value_error, unpack)
+                                     describe_value, expect_value_error, unpack, values_before)
 from autograder.judge.describe import describe_case
 from autograder.judge.plugin import graded
 from autograder.judge.student import Failure, Other, Returned, Scalar, plain
 
 __all__ = ["Failure", "Other", "Returned", "Scalar", "check_array", "check_arrays", "check_budget", "check_int",
            "check_number", "check_unmodified", "describe_case", "describe_value", "expect_value_error", "graded",
-           "plain", "unpack"]
+           "plain", "unpack", "values_before"]

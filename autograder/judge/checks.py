@@ -1,9 +1,14 @@
 """The checks hidden tests make on what a student's function returned.
 
 Each raises :class:`Failure` with a sentence the student can act on: the name of the
-value, the case's shapes and hyper-parameters, and where it went wrong. Expected
-arrays are never shown.
+value, the case's shapes and hyper-parameters, and where it went wrong, in the words of
+the value's kind (a boolean array marks positions; a float array is off by an error).
+Expected arrays are never shown. A check about something else than the values (the
+inputs left unchanged, a ValueError, a cache, the time) that looks at the values first
+says so when the values are what failed: :func:`values_first`.
 """
+from contextlib import contextmanager
+
 import numpy as np
 
 from autograder.judge.student import Failure, Other, Returned, Scalar, explain
@@ -29,13 +34,17 @@ def check_array(value, expected: np.ndarray, name: str, case: str, tolerance: di
     if value.shape != expected.shape:
         raise Failure(say("value.wrong_shape", name=name, got=value.shape, expected=expected.shape, case=case))
     if value.dtype != expected.dtype:
-        raise Failure(say("value.wrong_dtype", name=name, got=value.dtype, expected=expected.dtype, case=case))
-    if expected.dtype.kind == "b" or expected.dtype.kind in "iu":
+        key = "value.not_bool" if expected.dtype.kind == "b" else "value.wrong_dtype"
+        raise Failure(say(key, name=name, got=value.dtype, expected=expected.dtype, case=case))
+    if expected.dtype.kind == "b":
+        return _check_marks(value, expected, name, case)
+    if expected.dtype.kind in "iu":
         wrong = value != expected
         if wrong.any():
-            index = tuple(int(i) for i in np.argwhere(wrong)[0])
+            error = np.abs(value.astype(np.int64) - expected.astype(np.int64))
+            index = tuple(int(i) for i in np.argwhere(error == error.max())[0])
             raise Failure(
-                say("value.mismatch", name=name, error=1.0, index=list(index), count=int(wrong.sum()),
+                say("value.mismatch", name=name, error=float(error[index]), index=list(index), count=int(wrong.sum()),
                     total=wrong.size, rtol=0, atol=0, case=case)
             )
         return
@@ -53,6 +62,20 @@ def check_array(value, expected: np.ndarray, name: str, case: str, tolerance: di
             say("value.mismatch", name=name, error=float(error[index]), index=[int(i) for i in index],
                 count=int(off.sum()), total=off.size, rtol=tolerance["rtol"], atol=tolerance["atol"], case=case)
         )
+
+
+def _check_marks(value: np.ndarray, expected: np.ndarray, name: str, case: str) -> None:
+    """A boolean array, in its own words: how many positions it marks (is True at), and
+    where it marks one it should not."""
+    marked, wanted = int(value.sum()), int(expected.sum())
+    if marked != wanted:
+        raise Failure(say("value.wrong_mark_count", name=name, got=marked, total=value.size, expected=wanted,
+                          case=case))
+    wrong = value != expected
+    if wrong.any():  # as many marks as expected, some in the wrong places
+        index = [int(i) for i in np.argwhere(value & ~expected)[0]]
+        raise Failure(say("value.wrong_marks", name=name, index=index, count=int(wrong.sum()), total=wrong.size,
+                          case=case))
 
 
 def check_number(value, expected: float, name: str, case: str, dtype=np.float64, tolerance: dict = None) -> None:
@@ -86,8 +109,35 @@ def check_arrays(value, expected: dict, name: str, case: str) -> None:
         check_array(value[key], array, f"{name}[{key!r}]", case)
 
 
-def check_unmodified(result: Returned, function: str) -> None:
-    """Every array argument is exactly as it was sent."""
+@contextmanager
+def values_first(about: str):
+    """Around the look at the values that a check about something else makes first (``about``:
+    what the check is about, in words, e.g. ``say("value.about_cache", name="cache")``): a
+    failure there says that the values were checked first, and were wrong, so that the
+    student can tell why a check of the inputs, a ValueError or a cache failed."""
+    try:
+        yield
+    except Failure as failure:
+        raise Failure(say("value.checked_first", about=about, message=str(failure))) from None
+
+
+def values_before(about: str, verify):
+    """``verify`` (of a returned call) made the first look of a check about something
+    else (``about``): its failure says that the values were checked first."""
+
+    def check(result):
+        with values_first(about):
+            verify(result)
+
+    return check
+
+
+def check_unmodified(result: Returned, function: str, verify=None) -> None:
+    """Every array argument is exactly as it was sent. ``verify(result)``, if given, checks
+    the values first (its failure says that the values failed, not the inputs)."""
+    if verify is not None:
+        with values_first(say("value.about_unmodified", function=function)):
+            verify(result)
     after = result.args_after
     for position, (name, sent) in enumerate(result.args.items()):
         left = after[position] if isinstance(after, (tuple, list)) and position < len(after) else None
@@ -110,8 +160,17 @@ def _same(sent, left) -> bool:
     return True  # scalars cannot be changed in place
 
 
-def expect_value_error(student, function: str, bad: str, argument: str, **args) -> None:
-    """The call raises ValueError whose message names ``argument``."""
+def expect_value_error(student, function: str, bad: str, argument: str, *, good: dict = None, verify=None,
+                       **args) -> None:
+    """The call raises ValueError whose message names ``argument``. With ``good``, arguments
+    that are right, a call on them comes first and ``verify(result)`` checks its values
+    (raising ValueError for everything earns nothing); a failure there says that the values
+    failed, not the ValueError."""
+    if good is not None:
+        result = student.call(function, **good)
+        if verify is not None:
+            with values_first(say("value.about_value_error", function=function, bad=bad)):
+                verify(result)
     outcome = student.outcome(function, **args)
     case_text = ", ".join(f"{k}={v!r}" for k, v in args.items() if not isinstance(v, np.ndarray))
     if outcome.kind == "raised" and outcome.error["type"] == "ValueError":

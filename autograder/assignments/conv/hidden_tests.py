@@ -1,29 +1,36 @@
 """Hidden tests of the ``conv`` assignment: a list of cases, each with its points.
 
-Inputs are drawn at random from the run's seed; expected values come from the
+Which cases run, and their shapes and hyper-parameters, are fixed (``cases.py``); their
+values are drawn at random from the run's seed, and expected values come from the
 reference in ``solutions.conv``. Backward functions get a cache built here, exactly
 the forward call's inputs, so a wrong forward costs nothing in the backward tests.
+A check about something else than the values (a cache, the inputs left unchanged, a
+ValueError, the time) checks the values first, and says so when they are what failed.
 """
 import numpy as np
 import pytest
 
-from autograder.assignments.conv.cases import CORNERS, conv_case
+from autograder.assignments.conv.cases import CORNERS, conv_case, output_size_cases
 from autograder.judge import (check_array, check_budget, check_int, check_number, check_unmodified,
-                             expect_value_error, graded, unpack)
+                              describe_case, expect_value_error, graded, unpack, values_before)
+from autograder.messages import say
 from solutions import conv as reference
 
+
+
+
 # conv_output_size -----------------------------------------------------------------
+
+
+def verify_output_size(result):
+    check_int(result.value, reference.conv_output_size(**result.args), "the output size", result.case)
 
 
 @graded("conv_output_size", points=0.5)
 def test_output_size_values(student, rng):
     """returns (n + 2*pad - f) // stride + 1 as an int"""
-    cases = [(32, 5, 0, 1), (227, 11, 0, 4)]  # LeNet-5 and AlexNet
-    cases += [(int(rng.integers(5, 40)), int(rng.integers(1, 5)), int(rng.integers(0, 3)), int(rng.integers(1, 4)))
-              for _ in range(4)]
-    for n, f, pad, stride in cases:
-        result = student.call("conv_output_size", n=n, f=f, pad=pad, stride=stride)
-        check_int(result.value, reference.conv_output_size(n, f, pad, stride), "the output size", result.case)
+    for n, f, pad, stride in output_size_cases(rng):
+        verify_output_size(student.call("conv_output_size", n=n, f=f, pad=pad, stride=stride))
 
 
 @graded("conv_output_size", points=0.5)
@@ -35,12 +42,15 @@ def test_output_size_values(student, rng):
 def test_output_size_rejects_bad_arguments(student, bad, argument, change):
     """raises ValueError naming the bad argument (and works on good ones)"""
     good = {"n": 8, "f": 3, "pad": 1, "stride": 2}
-    result = student.call("conv_output_size", **good)
-    check_int(result.value, reference.conv_output_size(**good), "the output size", result.case)
-    expect_value_error(student, "conv_output_size", bad, argument, **{**good, **change})
+    expect_value_error(student, "conv_output_size", bad, argument, good=good, verify=verify_output_size,
+                       **{**good, **change})
 
 
 # zero_pad --------------------------------------------------------------------------
+
+
+def verify_zero_pad(result):
+    check_array(result.value, reference.zero_pad(**result.args), "x_pad", result.case)
 
 
 @graded("zero_pad", points=0.5)
@@ -48,30 +58,32 @@ def test_output_size_rejects_bad_arguments(student, bad, argument, change):
                          ids=["pad 2", "pad 0", "float32"])
 def test_zero_pad_values(student, rng, pad, dtype):
     """pads the two spatial axes with zeros"""
-    x = rng.standard_normal(tuple(int(s) for s in rng.integers(1, 6, size=4))).astype(dtype)
-    result = student.call("zero_pad", x=x, pad=pad)
-    check_array(result.value, reference.zero_pad(x, pad), "x_pad", result.case)
+    x = rng.standard_normal((2, 3, 4, 5)).astype(dtype)  # every axis its own size
+    verify_zero_pad(student.call("zero_pad", x=x, pad=pad))
 
 
 @graded("zero_pad", points=0.25)
 def test_zero_pad_keeps_input(student, rng):
     """leaves its input unchanged"""
-    x = rng.standard_normal((2, 3, 4, 2))
-    result = student.call("zero_pad", x=x, pad=1)
-    check_array(result.value, reference.zero_pad(x, 1), "x_pad", result.case)
-    check_unmodified(result, "zero_pad")
+    result = student.call("zero_pad", x=rng.standard_normal((2, 3, 4, 2)), pad=1)
+    check_unmodified(result, "zero_pad", verify=verify_zero_pad)
 
 
 @graded("zero_pad", points=0.25)
 def test_zero_pad_rejects_negative_pad(student, rng):
     """raises ValueError naming pad when pad is negative (and pads otherwise)"""
     x = rng.standard_normal((1, 3, 3, 1))
-    result = student.call("zero_pad", x=x, pad=2)
-    check_array(result.value, reference.zero_pad(x, 2), "x_pad", result.case)
-    expect_value_error(student, "zero_pad", "pad is negative", "pad", x=x, pad=-1)
+    expect_value_error(student, "zero_pad", "pad is negative", "pad", good={"x": x, "pad": 2}, verify=verify_zero_pad,
+                       x=x, pad=-1)
 
 
 # conv_single_step ------------------------------------------------------------------
+
+
+def verify_single_step(result):
+    x_slice = result.args["x_slice"]
+    check_number(result.value, reference.conv_single_step(**result.args), "the result", result.case,
+                 dtype=x_slice.dtype)
 
 
 @graded("conv_single_step", points=0.75)
@@ -81,8 +93,7 @@ def test_single_step_value(student, rng, shape, dtype):
     """sum(x_slice * w) + b, as a float"""
     x_slice, w = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
     b = dtype(rng.standard_normal())
-    result = student.call("conv_single_step", x_slice=x_slice, w=w, b=b)
-    check_number(result.value, reference.conv_single_step(x_slice, w, b), "the result", result.case, dtype=dtype)
+    verify_single_step(student.call("conv_single_step", x_slice=x_slice, w=w, b=b))
 
 
 @graded("conv_single_step", points=0.25)
@@ -90,25 +101,10 @@ def test_single_step_keeps_inputs(student, rng):
     """leaves its inputs unchanged"""
     x_slice, w = rng.standard_normal((3, 3, 2)), rng.standard_normal((3, 3, 2))
     result = student.call("conv_single_step", x_slice=x_slice, w=w, b=0.5)
-    check_number(result.value, reference.conv_single_step(x_slice, w, 0.5), "the result", result.case)
-    check_unmodified(result, "conv_single_step")
+    check_unmodified(result, "conv_single_step", verify=verify_single_step)
 
 
 # conv_forward ----------------------------------------------------------------------
-
-
-@graded("conv_forward", points=2.5)
-@pytest.mark.parametrize("corner", CORNERS)
-def test_forward_values(student, rng, corner):
-    """out equals the cross-correlation plus bias"""
-    check_forward(student, conv_case(rng, corner))
-
-
-def check_forward(student, inputs, keeps_inputs=False):
-    result = student.call("conv_forward", **inputs)
-    verify_forward(result)
-    if keeps_inputs:
-        check_unmodified(result, "conv_forward")
 
 
 def verify_forward(result):
@@ -116,12 +112,19 @@ def verify_forward(result):
     check_array(out, reference.conv_forward(**result.args)[0], "out", result.case)
 
 
+@graded("conv_forward", points=2.5)
+@pytest.mark.parametrize("corner", CORNERS)
+def test_forward_values(student, rng, corner):
+    """out equals the cross-correlation plus bias"""
+    verify_forward(student.call("conv_forward", **conv_case(rng, corner)))
+
+
 @graded("conv_forward", points=0.5)
 def test_forward_cache(student, rng):
     """cache is exactly (x, w, b, stride, pad)"""
     inputs = conv_case(rng, "stride 3, pad 2")
     result = student.call("conv_forward", **inputs)
-    verify_forward(result)
+    values_before(say("value.about_cache", name="cache"), verify_forward)(result)
     _, cache = unpack(result.value, "conv_forward", ["out", "cache"], result.case)
     cache_items = unpack(cache, "conv_forward's cache", ["x", "w", "b", "stride", "pad"], result.case)
     for name, item in zip(["x", "w", "b"], cache_items):
@@ -133,7 +136,8 @@ def test_forward_cache(student, rng):
 @graded("conv_forward", points=0.25)
 def test_forward_keeps_inputs(student, rng):
     """leaves its inputs unchanged"""
-    check_forward(student, conv_case(rng, "3x3 kernel, pad 1"), keeps_inputs=True)
+    result = student.call("conv_forward", **conv_case(rng, "3x3 kernel, pad 1"))
+    check_unmodified(result, "conv_forward", verify=verify_forward)
 
 
 @graded("conv_forward", points=0.5)
@@ -146,14 +150,15 @@ def test_forward_rejects_bad_arguments(student, rng, bad, argument, change):
     """raises ValueError naming the bad argument"""
     inputs = {"x": rng.standard_normal((1, 4, 4, 1)), "w": rng.standard_normal((2, 2, 1, 1)),
               "b": rng.standard_normal(1), "stride": 1, "pad": 0}
-    check_forward(student, inputs)
-    expect_value_error(student, "conv_forward", bad, argument, **{**inputs, **change})
+    expect_value_error(student, "conv_forward", bad, argument, good=inputs, verify=verify_forward,
+                       **{**inputs, **change})
 
 
 @graded("conv_forward", points=0.25)
 def test_forward_within_budget(student, budgets):
     """runs within the time budget"""
-    check_budget(student, "conv_forward", budgets, verify=verify_forward)
+    check_budget(student, "conv_forward", budgets,
+                 verify=values_before(say("value.about_budget", function="conv_forward"), verify_forward))
 
 
 # conv_backward ---------------------------------------------------------------------
@@ -163,28 +168,26 @@ def test_forward_within_budget(student, budgets):
 @pytest.mark.parametrize("corner", CORNERS)
 def test_backward_values(student, rng, corner):
     """dx, dw and db equal the gradients of the forward pass"""
-    check_backward(student, rng, conv_case(rng, corner))
+    verify_backward(call_backward(student, rng, conv_case(rng, corner)))
 
 
 @graded("conv_backward", points=0.5)
 def test_backward_keeps_inputs(student, rng):
     """leaves dout and the cache unchanged"""
-    check_backward(student, rng, conv_case(rng, "stride 3, pad 2"), keeps_inputs=True)
+    result = call_backward(student, rng, conv_case(rng, "stride 3, pad 2"))
+    check_unmodified(result, "conv_backward", verify=verify_backward)
 
 
-def check_backward(student, rng, inputs, keeps_inputs=False):
+def call_backward(student, rng, inputs):
     out, cache = reference.conv_forward(**inputs)
     dout = rng.standard_normal(out.shape).astype(out.dtype)
-    result = student.call("conv_backward", dout=dout, cache=cache)
-    verify_backward(result)
-    if keeps_inputs:
-        check_unmodified(result, "conv_backward")
+    return student.call("conv_backward", dout=dout, cache=cache)
 
 
 def verify_backward(result):
     dout, cache = result.args["dout"], result.args["cache"]
-    gradients = unpack(result.value, "conv_backward", ["dx", "dw", "db"], result.case)
-    case = result.case + f", stride={cache[3]}, pad={cache[4]}"
+    case = describe_case(dout=dout, **dict(zip(["x", "w", "b", "stride", "pad"], cache)))  # the cache by name
+    gradients = unpack(result.value, "conv_backward", ["dx", "dw", "db"], case)
     for name, value, expected in zip(["dx", "dw", "db"], gradients, reference.conv_backward(dout, cache)):
         check_array(value, expected, name, case)
 
@@ -192,4 +195,5 @@ def verify_backward(result):
 @graded("conv_backward", points=0.5)
 def test_backward_within_budget(student, budgets):
     """runs within the time budget"""
-    check_budget(student, "conv_backward", budgets, verify=verify_backward)
+    check_budget(student, "conv_backward", budgets,
+                 verify=values_before(say("value.about_budget", function="conv_backward"), verify_backward))

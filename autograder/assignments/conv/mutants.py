@@ -42,6 +42,11 @@ MUTANTS = [
         why="assumes kh == kw",
     ),
     Mutant(
+        "forward_width_from_height", "conv_forward",
+        old="W_out = conv_output_size(W, kw, pad, stride)", new="W_out = conv_output_size(H, kw, pad, stride)",
+        why="the output width computed from the input's height: right for square images only",
+    ),
+    Mutant(
         "forward_float64", "conv_forward",
         old="out = np.zeros((N, H_out, W_out, C_out), dtype=x.dtype)", new="out = np.zeros((N, H_out, W_out, C_out))",
         why="float32 in gives float64 out",

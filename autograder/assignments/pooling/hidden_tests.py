@@ -1,19 +1,26 @@
 """Hidden tests of the ``pooling`` assignment: a list of cases, each with its points.
 
-Inputs are drawn at random from the run's seed; expected values come from the
+Which cases run, and their shapes, windows and strides, are fixed (``cases.py``); their
+values are drawn at random from the run's seed, with what a case is about (ties, an
+all-zero or all-negative window) there by construction. Expected values come from the
 reference in ``solutions.pooling``. ``pool_backward`` gets a cache built here, exactly
 the forward call's inputs, so a wrong forward costs nothing in the backward tests.
+A check about something else than the values (a cache, the inputs left unchanged, a
+ValueError, the time) checks the values first, and says so when they are what failed.
 """
 import numpy as np
 import pytest
 
-from autograder.assignments.pooling.cases import CORNERS, WINDOWS, feature_map, output_shape, pool_case, windows
-from autograder.judge import (Failure, check_array, check_budget, check_int, check_unmodified, describe_value,
-                             expect_value_error, graded, unpack)
+from autograder.assignments.pooling.cases import CORNERS, WINDOWS, output_shape, pool_case, window, windows
+from autograder.judge import (Failure, check_array, check_budget, check_int, check_unmodified, describe_case,
+                              describe_value, expect_value_error, graded, unpack, values_before)
 from autograder.messages import say
 from solutions import pooling as reference
 
 MODES = ("max", "average")
+
+
+
 
 # create_mask_from_window -----------------------------------------------------------
 
@@ -22,21 +29,19 @@ MODES = ("max", "average")
 @pytest.mark.parametrize("kind", WINDOWS)
 def test_mask_marks_the_first_maximum(student, rng, kind):
     """True at exactly one place: the first maximum in row-major order"""
-    for window in windows(rng, kind):
-        check_mask(student, window)
+    for one in windows(rng, kind):
+        verify_mask(student.call("create_mask_from_window", window=one))
 
 
 @graded("create_mask_from_window", points=0.25)
 def test_mask_keeps_window(student, rng):
     """leaves its input unchanged"""
-    check_mask(student, feature_map(rng, (3, 3), "ties"), keeps_inputs=True)
+    result = student.call("create_mask_from_window", window=window(rng, 3, "ties"))
+    check_unmodified(result, "create_mask_from_window", verify=verify_mask)
 
 
-def check_mask(student, window, keeps_inputs=False):
-    result = student.call("create_mask_from_window", window=window)
-    check_array(result.value, reference.create_mask_from_window(window), "the mask", result.case)
-    if keeps_inputs:
-        check_unmodified(result, "create_mask_from_window")
+def verify_mask(result):
+    check_array(result.value, reference.create_mask_from_window(**result.args), "the mask", result.case)
 
 
 # distribute_value ------------------------------------------------------------------
@@ -62,15 +67,7 @@ def test_distribute_value(student, rng, shape, dtype):
 def test_forward_values(student, rng, corner):
     """out holds each window's maximum or mean"""
     for mode in MODES:
-        check_forward(student, {**pool_case(rng, corner), "mode": mode})
-
-
-def check_forward(student, inputs, keeps_inputs=False):
-    result = student.call("pool_forward", **inputs)
-    verify_forward(result)
-    if keeps_inputs:
-        check_unmodified(result, "pool_forward")
-    return result
+        verify_forward(student.call("pool_forward", **pool_case(rng, corner), mode=mode))
 
 
 def verify_forward(result):
@@ -83,7 +80,8 @@ def verify_forward(result):
 def test_forward_cache(student, rng, mode):
     """cache is exactly (x, pool_size, stride, mode)"""
     inputs = {**pool_case(rng, "overlapping, stride that does not divide"), "mode": mode}
-    result = check_forward(student, inputs)
+    result = student.call("pool_forward", **inputs)
+    values_before(say("value.about_cache", name="cache"), verify_forward)(result)
     _, cache = result.value
     x, pool_size, stride, cached_mode = unpack(cache, "pool_forward's cache", ["x", "pool_size", "stride", "mode"],
                                                result.case)
@@ -99,7 +97,8 @@ def test_forward_cache(student, rng, mode):
 @pytest.mark.parametrize("mode", MODES)
 def test_forward_keeps_input(student, rng, mode):
     """leaves its input unchanged"""
-    check_forward(student, {**pool_case(rng, "2x2 windows, stride 2"), "mode": mode}, keeps_inputs=True)
+    result = student.call("pool_forward", **pool_case(rng, "2x2 windows, stride 2"), mode=mode)
+    check_unmodified(result, "pool_forward", verify=verify_forward)
 
 
 @graded("pool_forward", points=0.6)
@@ -117,14 +116,15 @@ def test_forward_keeps_input(student, rng, mode):
 def test_forward_rejects_bad_arguments(student, rng, bad, argument, change):
     """raises ValueError naming the bad argument (and pools good ones)"""
     inputs = {"x": rng.standard_normal((1, 4, 5, 2)), "pool_size": 2, "stride": 2, "mode": "max"}
-    check_forward(student, inputs)
-    expect_value_error(student, "pool_forward", bad, argument, **{**inputs, **change})
+    expect_value_error(student, "pool_forward", bad, argument, good=inputs, verify=verify_forward,
+                       **{**inputs, **change})
 
 
 @graded("pool_forward", points=0.25)
 def test_forward_within_budget(student, budgets):
     """runs within the time budget"""
-    check_budget(student, "pool_forward", budgets, verify=verify_forward)
+    check_budget(student, "pool_forward", budgets,
+                 verify=values_before(say("value.about_budget", function="pool_forward"), verify_forward))
 
 
 # pool_backward ---------------------------------------------------------------------
@@ -135,33 +135,31 @@ def test_forward_within_budget(student, budgets):
 def test_backward_values(student, rng, corner):
     """dx is the gradient of the forward pass"""
     for mode in MODES:
-        check_backward(student, rng, pool_case(rng, corner), mode)
+        verify_backward(call_backward(student, rng, pool_case(rng, corner), mode))
 
 
 @graded("pool_backward", points=0.3)
 @pytest.mark.parametrize("mode", MODES)
 def test_backward_keeps_inputs(student, rng, mode):
     """leaves dout and the cache unchanged"""
-    check_backward(student, rng, pool_case(rng, "overlapping windows"), mode, keeps_inputs=True)
+    result = call_backward(student, rng, pool_case(rng, "overlapping windows"), mode)
+    check_unmodified(result, "pool_backward", verify=verify_backward)
 
 
-def check_backward(student, rng, inputs, mode, keeps_inputs=False):
+def call_backward(student, rng, inputs, mode):
     x, f, s = inputs["x"], inputs["pool_size"], inputs["stride"]
     dout = rng.standard_normal(output_shape(x.shape, f, s)).astype(x.dtype)
-    result = student.call("pool_backward", dout=dout, cache=(x, f, s, mode))
-    verify_backward(result)
-    if keeps_inputs:
-        check_unmodified(result, "pool_backward")
+    return student.call("pool_backward", dout=dout, cache=(x, f, s, mode))
 
 
 def verify_backward(result):
     dout, cache = result.args["dout"], result.args["cache"]
-    x, f, s, mode = cache
-    case = result.case + f", x {x.shape} {x.dtype}, pool_size={f}, stride={s}, mode={mode!r}"
+    case = describe_case(dout=dout, **dict(zip(["x", "pool_size", "stride", "mode"], cache)))  # the cache by name
     check_array(result.value, reference.pool_backward(dout, cache), "dx", case)
 
 
 @graded("pool_backward", points=0.5)
 def test_backward_within_budget(student, budgets):
     """runs within the time budget"""
-    check_budget(student, "pool_backward", budgets, verify=verify_backward)
+    check_budget(student, "pool_backward", budgets,
+                 verify=values_before(say("value.about_budget", function="pool_backward"), verify_backward))

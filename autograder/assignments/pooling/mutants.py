@@ -22,6 +22,17 @@ MUTANTS = [
         why="the last maximum instead of the first",
     ),
     Mutant(
+        "mask_running_max_from_zero", ("create_mask_from_window", "pool_backward"),
+        old="mask[np.unravel_index(np.argmax(window), window.shape)] = True",
+        new="best, where = 0, (0, 0)  # a running maximum that starts at 0\n"
+            "    for r in range(window.shape[0]):\n"
+            "        for c in range(window.shape[1]):\n"
+            "            if window[r, c] > best:\n"
+            "                best, where = window[r, c], (r, c)\n"
+            "    mask[where] = True",
+        why="a running maximum that starts at 0 never moves on an all-negative window, which keeps the first entry",
+    ),
+    Mutant(
         "mask_not_bool", "create_mask_from_window",
         old="mask = np.zeros(window.shape, dtype=bool)", new="mask = np.zeros_like(window)",
         why="the mask has the window's float dtype instead of bool",

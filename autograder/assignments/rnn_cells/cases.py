@@ -4,6 +4,14 @@ Weights come in the Keras layouts (``W (D, kH)``, ``U (H, kH)``, ``b``), gate bl
 side by side: k = 1 for the RNN, 4 for the LSTM (i, f, g, o), 3 for the GRU (z, r, h).
 Backward cases carry caches built here with the reference, exactly the forward
 call's inputs, so a wrong forward costs nothing in the backward tests.
+
+Which corners a grading exercises, and the sizes of each, are fixed; only the values are
+drawn, from the run's seed. Every corner but "all sizes 1" (the one with a single step,
+unit and example) and "largest sizes, float32" varies one thing from a plain baseline
+(N = 3, T = 4, D = H = 4, float64). By construction, the first example's
+first step has sigmoid gates on both sides of zero (the bias is drawn so), so that a
+sigmoid wrong on one side shows in every case. So the score of a submission does not
+depend on the seed.
 """
 import numpy as np
 
@@ -11,25 +19,39 @@ from solutions import rnn_cells as reference
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
-CORNERS = {
+BASELINE = {"N": 3, "T": 4, "D": 4, "H": 4, "dtype": np.float64}
+
+CORNERS = {  # name: what differs from BASELINE
     "all sizes 1": {"N": 1, "T": 1, "D": 1, "H": 1},
     "largest sizes, float32": {"N": 4, "T": 6, "D": 6, "H": 6, "dtype": np.float32},
-    "D != H": {"different": True},
+    "D != H": {"D": 3, "H": 5},
     "batch of 1": {"N": 1},
     "float32": {"dtype": np.float32},
-    "float64": {},
+    "float64": {},  # the baseline itself
 }
+SIGMOID_BLOCKS = {"rnn": (), "lstm": (0, 1, 3), "gru": (0, 1)}  # the gates a sigmoid squashes
 
 
-def sizes(rng, corner: str) -> dict:
-    """``{N, T, D, H, dtype}`` for the named corner: N 1-4, T 2-6 (1 only with all
-    sizes 1, so that every other case has a step before the last), D and H 1-6."""
-    spec = CORNERS[corner]
-    drawn = {"N": int(rng.integers(1, 5)), "T": int(rng.integers(2, 7)),
-             "D": int(rng.integers(1, 7)), "H": int(rng.integers(1, 7)), "dtype": np.float64}
-    while spec.get("different") and drawn["D"] == drawn["H"]:
-        drawn["H"] = int(rng.integers(1, 7))
-    return {**drawn, **{k: v for k, v in spec.items() if k != "different"}}
+def sizes(corner: str) -> dict:
+    """``{N, T, D, H, dtype}`` for the named corner: the baseline with its differences."""
+    return {**BASELINE, **CORNERS[corner]}
+
+
+def gates_on_both_sides(kind: str, x_t, h_prev, p: dict, reset_after=True) -> dict:
+    """``p`` with the bias of its sigmoid gates set so that the first example's gates on
+    ``x_t`` and ``h_prev`` (the first step) alternate in sign, unit by unit and gate by
+    gate, by a random margin (0.2 and the drawn bias' size): both branches of a sigmoid
+    are taken in every case."""
+    H = h_prev.shape[1]
+    b = p["b"].astype(np.float64)
+    bias = b[0] if b.ndim == 2 else b  # reset_after: the input bias (the recurrent one stays as drawn)
+    rest = x_t[0].astype(np.float64) @ p["W"] + h_prev[0].astype(np.float64) @ p["U"] + (b[1] if b.ndim == 2 else 0)
+    for k in SIGMOID_BLOCKS[kind]:
+        for j in range(H):
+            column = k * H + j
+            margin = (0.2 + abs(bias[column])) * (-1) ** (k + j)
+            bias[column] = margin - rest[column]
+    return {**p, "b": b.astype(p["b"].dtype)}
 
 
 def params(rng, kind: str, D: int, H: int, dtype, reset_after=True) -> dict:
@@ -56,15 +78,17 @@ def rnn_cell_case(rng, s: dict) -> dict:
 
 def lstm_cell_case(rng, s: dict) -> dict:
     """Inputs of ``lstm_cell_forward``: ``{x_t, h_prev, c_prev, params}``."""
-    return {"x_t": _normal(rng, (s["N"], s["D"]), s["dtype"]), "h_prev": _normal(rng, (s["N"], s["H"]), s["dtype"]),
-            "c_prev": _normal(rng, (s["N"], s["H"]), s["dtype"]),
-            "params": params(rng, "lstm", s["D"], s["H"], s["dtype"])}
+    x_t, h_prev = _normal(rng, (s["N"], s["D"]), s["dtype"]), _normal(rng, (s["N"], s["H"]), s["dtype"])
+    return {"x_t": x_t, "h_prev": h_prev, "c_prev": _normal(rng, (s["N"], s["H"]), s["dtype"]),
+            "params": gates_on_both_sides("lstm", x_t, h_prev, params(rng, "lstm", s["D"], s["H"], s["dtype"]))}
 
 
 def gru_cell_case(rng, s: dict, reset_after: bool) -> dict:
     """Inputs of ``gru_cell_forward``: ``{x_t, h_prev, params, reset_after}``."""
-    return {"x_t": _normal(rng, (s["N"], s["D"]), s["dtype"]), "h_prev": _normal(rng, (s["N"], s["H"]), s["dtype"]),
-            "params": params(rng, "gru", s["D"], s["H"], s["dtype"], reset_after), "reset_after": reset_after}
+    x_t, h_prev = _normal(rng, (s["N"], s["D"]), s["dtype"]), _normal(rng, (s["N"], s["H"]), s["dtype"])
+    p = params(rng, "gru", s["D"], s["H"], s["dtype"], reset_after)
+    return {"x_t": x_t, "h_prev": h_prev, "params": gates_on_both_sides("gru", x_t, h_prev, p, reset_after),
+            "reset_after": reset_after}
 
 
 CELL_CASES = {"rnn": rnn_cell_case, "lstm": lstm_cell_case}
@@ -85,15 +109,17 @@ def cell_backward_case(rng, kind: str, forward: dict) -> dict:
 
 def lstm_sequence_case(rng, s: dict) -> dict:
     """Inputs of ``lstm_forward``: ``{x, h0, c0, params}``."""
-    return {"x": _normal(rng, (s["N"], s["T"], s["D"]), s["dtype"]), "h0": _normal(rng, (s["N"], s["H"]), s["dtype"]),
-            "c0": _normal(rng, (s["N"], s["H"]), s["dtype"]),
-            "params": params(rng, "lstm", s["D"], s["H"], s["dtype"])}
+    x, h0 = _normal(rng, (s["N"], s["T"], s["D"]), s["dtype"]), _normal(rng, (s["N"], s["H"]), s["dtype"])
+    return {"x": x, "h0": h0, "c0": _normal(rng, (s["N"], s["H"]), s["dtype"]),
+            "params": gates_on_both_sides("lstm", x[:, 0], h0, params(rng, "lstm", s["D"], s["H"], s["dtype"]))}
 
 
 def gru_sequence_case(rng, s: dict, reset_after: bool) -> dict:
     """Inputs of ``gru_forward``: ``{x, h0, params, reset_after}``."""
-    return {"x": _normal(rng, (s["N"], s["T"], s["D"]), s["dtype"]), "h0": _normal(rng, (s["N"], s["H"]), s["dtype"]),
-            "params": params(rng, "gru", s["D"], s["H"], s["dtype"], reset_after), "reset_after": reset_after}
+    x, h0 = _normal(rng, (s["N"], s["T"], s["D"]), s["dtype"]), _normal(rng, (s["N"], s["H"]), s["dtype"])
+    p = params(rng, "gru", s["D"], s["H"], s["dtype"], reset_after)
+    return {"x": x, "h0": h0, "params": gates_on_both_sides("gru", x[:, 0], h0, p, reset_after),
+            "reset_after": reset_after}
 
 
 def sequence_backward_case(rng, kind: str, forward: dict) -> dict:
@@ -125,7 +151,7 @@ def budget_inputs(function: str, rng) -> dict:
 
 def case(function: str, rng, corner: str, reset_after: bool = True) -> dict:
     """The inputs of a call of ``function`` on a case of the named corner."""
-    s = sizes(rng, corner)
+    s = sizes(corner)
     kind, backward = function.split("_")[0], function.endswith("backward")
     if "_cell_" in function:
         forward = gru_cell_case(rng, s, reset_after) if kind == "gru" else CELL_CASES[kind](rng, s)

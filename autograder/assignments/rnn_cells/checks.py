@@ -3,7 +3,9 @@ the table made into pytest cases, and the checks of a call against the reference
 
 A row is ``(function, check, points, title, cases)``: ``cases`` maps a case's name ("" for
 a row of one case, named by its title alone) to ``inputs(rng)``, or is a function of the
-contract function giving that map. A row's points are shared among its cases.
+contract function giving that map. A row's points are shared among its cases. A check
+about something else than the values (a cache, the inputs left unchanged, the time)
+checks the values first, and says so when they are what failed.
 """
 import itertools
 from functools import partial
@@ -13,7 +15,7 @@ import pytest
 
 from autograder.assignments.rnn_cells.cases import CORNERS, case, sigmoid_case
 from autograder.judge import (Failure, Scalar, check_array, check_arrays, check_unmodified, describe_case,
-                              describe_value, graded, unpack)
+                              describe_value, graded, unpack, values_before)
 from autograder.messages import say
 from solutions import rnn_cells as reference
 
@@ -110,13 +112,16 @@ def verify(function: str):
     return check
 
 
+
+
 def check_call(student, function: str, inputs: dict, keeps_inputs=False):
     """Call ``function``, check what it returns (caches aside); with ``keeps_inputs``,
     then check that its inputs are as they were sent."""
     result = student.call(function, **inputs)
-    verify(function)(result)
     if keeps_inputs:
-        check_unmodified(result, function)
+        check_unmodified(result, function, verify=verify(function))
+    else:
+        verify(function)(result)
     return result
 
 
@@ -138,7 +143,9 @@ def check_caches(student, function: str, inputs: dict) -> None:
     """The values first, then the cache a forward function returns last: a cell's is
     exactly its inputs; a sequence's is the list of every step cache (x[:, t], the states
     before step t, ...)."""
-    result = check_call(student, function, inputs)
+    result = student.call(function, **inputs)
+    label = "cache" if "_cell_" in function else "caches"
+    values_before(say("value.about_cache", name=label), verify(function))(result)
     case_text, kind = describe(function, inputs), function.split("_")[0]
     if "_cell_" in function:
         return check_cache(result.value[-1], tuple(inputs.values()), kind, "cache", case_text)
