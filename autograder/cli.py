@@ -236,7 +236,7 @@ def _grade_tree(args, cli) -> int:
     )
     batch.grade_all(submissions, args.out, settings, jobs=args.jobs, force=args.force,
                     report=None if sys.stderr.isatty() else _progress_line)
-    table = grades.write_tables(args.out)
+    table = grades.write_tables(args.out, submitted=args.path)
     if args.junit:
         from autograder.report import junit
 

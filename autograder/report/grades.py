@@ -89,16 +89,23 @@ def printable(value):
     return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
 
 
-def write_tables(out: Path) -> list:
+def write_tables(out: Path, submitted: Path = None) -> list:
     """``grades.csv`` and ``summary.html`` for everything graded under ``out``; print the
-    table, and return it."""
+    table, and return it. With ``submitted``, the nbgrader tree the submissions were graded
+    from (``submitted/<student>/<assignment>/``), the summary lists pairs of submissions
+    whose code is nearly the same (``similarity.py``): leads for the instructor."""
     from autograder.messages import say
     from autograder.report import summary
 
     graded = collect(out)
     table = rows(graded)
     write_csv(out / "grades.csv", table)
-    results.write_text_atomically(out / "summary.html", summary.render(graded))
+    similar = None
+    if submitted is not None:
+        from autograder.report import similarity
+
+        similar = similarity.for_tree(graded, submitted)
+    results.write_text_atomically(out / "summary.html", summary.render(graded, similar))
     print_table(table)
     print(say("course.wrote", grades=out / "grades.csv", summary=out / "summary.html"))
     return table
