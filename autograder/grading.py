@@ -66,8 +66,8 @@ def grade(path: Path, run: Run) -> dict:
 def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
     """``{seed: what grade() finds under that seed}``, the notebook run once: the
     project's tests prove with it that a submission's score does not depend on the seed.
-    After the first seed only the checks that draw from the seed run again: the others
-    cannot give another verdict."""
+    After the first seed only the checks that draw from the seed run again (the others
+    cannot give another verdict), and without a diagnosis (it changes no score)."""
     started = time.monotonic()
     assignment = run.task
     notes, problem, program = [], "", None
@@ -91,7 +91,7 @@ def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
         for seed in seeds:
             student.stopped = set()  # each seed's checks start as the first did
             results = _run_hidden_tests(student, assignment, run, seed, program.cells if program else [],
-                                        only_seeded=first is not None)
+                                        again=first is not None)
             first = first or results
             for test_id, check in results.items():  # in the order of the first, whole run
                 check.order = first[test_id].order
@@ -110,13 +110,12 @@ def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
     return graded
 
 
-def _run_hidden_tests(student, assignment: Assignment, run: Run, seed: int, cells: list,
-                      only_seeded: bool = False) -> dict:
-    """``{test id: check result}``: the hidden tests (``only_seeded``: those that draw
-    from the seed), each check with its result."""
+def _run_hidden_tests(student, assignment: Assignment, run: Run, seed: int, cells: list, again: bool = False) -> dict:
+    """``{test id: check result}``: the hidden tests, each check with its result (``again``:
+    only those that draw from the seed, undiagnosed)."""
     time_budgets = budgets.TimeBudgets(assignment, run.budgets, run.device, seed)
-    diagnosis = Diagnosis(assignment, solution_namespace)
-    plugin = GradingPlugin(student, seed, time_budgets, cells=cells, diagnosis=diagnosis, only_seeded=only_seeded)
+    diagnosis = None if again else Diagnosis(assignment, solution_namespace)
+    plugin = GradingPlugin(student, seed, time_budgets, cells=cells, diagnosis=diagnosis, only_seeded=again)
     log = io.StringIO()
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):

@@ -12,9 +12,9 @@ from autograder.config import DEFAULT_LIMITS
 # small, hence the same budget.
 # TensorFlow 2 code against the live TF1 graph, float32 both sides.
 TF1_OUTPUTS = {"rtol": 1e-6, "atol": 1e-5}  # logits and losses of the same weights
-TF1_STEPS = {"rtol": 1e-5, "atol": 2e-6}  # weights after optimizer steps: Keras' default Adam epsilon misses
+TF1_STEPS = {"rtol": 1e-5, "atol": 1e-5}  # weights after optimizer steps: Keras' default Adam epsilon misses
 
-TRAINING = {"epochs": 6, "learning_rate": 0.01, "batch_size": 32, "accuracy": 0.90}
+TRAINING = {"epochs": 6, "learning_rate": 0.01, "batch_size": 32, "accuracy": 0.90, "seed": 20261201}
 
 ASSIGNMENT = Assignment(
     name="tf2_migration",

@@ -199,7 +199,12 @@ def test_train_step_is_tf2(cells):
 @graded("predict", points=0.75)
 def test_predict_is_the_argmax_of_the_tf1_logits(student, cells, rng):
     """integer labels: the argmax of the TF1 graph's logits (float32 and float64 images, a batch of 1)"""
-    case = network_case(rng, "8x8x1 digits", batch=24)
+    case = network_case(rng, "8x8x1 digits", batch=64)
+    # Centred images and no biases: each label then follows its own image, not what all
+    # images share, so a network that flattens in another order cannot agree by chance.
+    case["weights"] = {name: np.zeros_like(value) if name.startswith("b") else value
+                       for name, value in case["weights"].items()}
+    case["x"] = case["x"] - case["x"].dtype.type(0.5)
     images = [case["x"], case["x"].astype(np.float64), case["x"][:1]]
     with TF1Network(case["weights"]) as tf1:
         expected = [tf1.forward(x).argmax(axis=1) for x in images]
@@ -255,8 +260,12 @@ def test_fit_without_validation(student, cells, rng):
 
 
 @graded("fit", points=1.0)
-def test_fit_trains_the_digits(student, cells, rng, budgets):
+def test_fit_trains_the_digits(student, cells, budgets):
     """reaches 90% accuracy on held-out digits within the time budget"""
+    # One split, start and order for every run: whether a network that trains badly
+    # still reaches the target must not depend on the seed (the other fit tests check
+    # the values on random cases).
+    rng = np.random.default_rng(TRAINING["seed"])
     x, y, x_val, y_val, x_test, y_test = digits(int(rng.integers(1000)))
     weights = glorot_weights(rng, (8, 8, 1), kernels=10, units=100, classes=10)
     result = drive_fit_within_budget(student, cells, budgets, weights=weights, optimizer="adam",
