@@ -63,11 +63,12 @@ def grade(path: Path, run: Run) -> dict:
     return grade_under_seeds(path, run, [run.seed])[run.seed]
 
 
-def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
+def grade_under_seeds(path: Path, run: Run, seeds, functions=None) -> dict:
     """``{seed: what grade() finds under that seed}``, the notebook run once: the
     project's tests prove with it that a submission's score does not depend on the seed.
     After the first seed only the checks that draw from the seed run again (the others
-    cannot give another verdict), and without a diagnosis (it changes no score)."""
+    cannot give another verdict), of ``functions`` only when given (the code of the
+    others is the reference's), and without a diagnosis (it changes no score)."""
     started = time.monotonic()
     assignment = run.task
     notes, problem, program = [], "", None
@@ -91,7 +92,7 @@ def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
         for seed in seeds:
             student.stopped = set()  # each seed's checks start as the first did
             results = _run_hidden_tests(student, assignment, run, seed, program.cells if program else [],
-                                        again=first is not None)
+                                        again=first is not None, functions=functions if first else None)
             first = first or results
             for test_id, check in results.items():  # in the order of the first, whole run
                 check.order = first[test_id].order
@@ -110,12 +111,14 @@ def grade_under_seeds(path: Path, run: Run, seeds) -> dict:
     return graded
 
 
-def _run_hidden_tests(student, assignment: Assignment, run: Run, seed: int, cells: list, again: bool = False) -> dict:
+def _run_hidden_tests(student, assignment: Assignment, run: Run, seed: int, cells: list, again: bool = False,
+                      functions=None) -> dict:
     """``{test id: check result}``: the hidden tests, each check with its result (``again``:
-    only those that draw from the seed, undiagnosed)."""
+    only those that draw from the seed, undiagnosed; ``functions``: only theirs)."""
     time_budgets = budgets.TimeBudgets(assignment, run.budgets, run.device, seed)
     diagnosis = None if again else Diagnosis(assignment, solution_namespace)
-    plugin = GradingPlugin(student, seed, time_budgets, cells=cells, diagnosis=diagnosis, only_seeded=again)
+    plugin = GradingPlugin(student, seed, time_budgets, cells=cells, diagnosis=diagnosis, only_seeded=again,
+                           functions=functions)
     log = io.StringIO()
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only pytest's own plugins: faster, no surprises
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):

@@ -72,15 +72,16 @@ def calibrated():
     return budgets
 
 
-def grade_under_seeds(notebook, assignment_name: str, folder: Path, seeds, budgets=None) -> dict:
-    """``{seed: results}`` of ``notebook`` graded under each seed, the notebook run once."""
+def grade_under_seeds(notebook, assignment_name: str, folder: Path, seeds, budgets=None, functions=None) -> dict:
+    """``{seed: results}`` of ``notebook`` graded under each seed, the notebook run once
+    (after the first seed, only the checks of ``functions`` when given)."""
     from autograder.grading import grade_under_seeds as grade_seeds
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{assignment_name}.ipynb"
     nbformat.write(notebook, path)
     run = resolve(assignment_name, seeds[0], "cpu", budgets=budgets)
-    graded = grade_seeds(path, run, seeds)
+    graded = grade_seeds(path, run, seeds, functions)
     return {seed: from_grading(g, replace(run, seed=seed)) for seed, g in graded.items()}
 
 

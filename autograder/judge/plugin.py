@@ -45,10 +45,11 @@ class CheckResult:
 
 
 class GradingPlugin:
-    def __init__(self, student, seed: int, budgets, cells=(), diagnosis=None, only_seeded=False):
+    def __init__(self, student, seed: int, budgets, cells=(), diagnosis=None, only_seeded=False, functions=None):
         """``only_seeded``: run only the tests that draw from the seed (``rng``): the
-        others give the same verdict under any seed."""
+        others give the same verdict under any seed; ``functions``: only those of these."""
         self._only_seeded = only_seeded
+        self._functions = functions
         self._student = student
         self._seed = seed
         self._budgets = budgets
@@ -78,10 +79,10 @@ class GradingPlugin:
         config.addinivalue_line("markers", "graded(function, points, title, case): a hidden test's function and points")
 
     def pytest_collection_modifyitems(self, session, config, items):
-        if self._only_seeded:
-            seed_free = [item for item in items if "rng" not in getattr(item, "fixturenames", ())]
-            items[:] = [item for item in items if item not in seed_free]
-            config.hook.pytest_deselected(items=seed_free)
+        if self._only_seeded or self._functions is not None:
+            left_out = [item for item in items if not self._runs(item)]
+            items[:] = [item for item in items if item not in left_out]
+            config.hook.pytest_deselected(items=left_out)
         marked = [(order, item, mark) for order, item in enumerate(items)
                   if (mark := item.get_closest_marker("graded")) is not None]
         cases_per_mark = Counter(_sharing(item, mark) for _, item, mark in marked)
@@ -96,6 +97,12 @@ class GradingPlugin:
                 max_score=mark.kwargs["points"] / cases_per_mark[_sharing(item, mark)],
                 order=order,
             )
+
+    def _runs(self, item) -> bool:
+        if self._only_seeded and "rng" not in getattr(item, "fixturenames", ()):
+            return False
+        mark = item.get_closest_marker("graded")
+        return self._functions is None or (mark is not None and mark.kwargs["function"] in self._functions)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
