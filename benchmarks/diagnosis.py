@@ -36,6 +36,7 @@ from autograder import assignments  # noqa: E402
 from autograder.grading import grade  # noqa: E402
 from autograder.messages import say  # noqa: E402
 from autograder.run import resolve  # noqa: E402
+from benchmarks.timing import aligned  # noqa: E402
 
 NAMED_TARGET = 0.90
 UNDIAGNOSED_TARGET = 1.00
@@ -154,16 +155,7 @@ def table(tallies: list) -> str:
                       f"{tally.undiagnosed} / {tally.correct}", share(tally.undiagnosed, tally.correct),
                       f"= {UNDIAGNOSED_TARGET:.0%}", "met" if quiet_met else "missed"))
         notes += tally.notes
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    right = {1, 2, 5, 6}
-    text = []
-    for k, line in enumerate(lines):
-        cells = [cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))]
-        text.append("  ".join(cells).rstrip())
-        if k == 0:
-            text.append("  ".join("-" * w for w in widths))
-    text += [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
-    return "\n".join(text)
+    return aligned(lines, right={1, 2, 5, 6}, notes=notes)
 
 
 def main(argv=None) -> int:

@@ -29,6 +29,7 @@ import benchmarks  # noqa: E402, F401 (first: it keeps the shell's environment f
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter, in this process
 
 from autograder import assignments  # noqa: E402
+from autograder.judge.budgets import processor  # noqa: E402
 from benchmarks import grading  # noqa: E402
 from benchmarks.timing import set_threads, table, tensorflow_threads, usable_cores  # noqa: E402
 
@@ -117,19 +118,9 @@ def machine() -> str:
     numpy_blas = [pool for pool in threadpool_info() if "numpy" in pool["filepath"]]
     blas = ", ".join(f"{pool['internal_api']}, {pool['num_threads']} threads" for pool in numpy_blas) or "unknown"
     versions = ", ".join(f"{name} {_version(name)}" for name in ("numpy", "tensorflow", "keras", "nbgrader"))
-    return (f"machine: {_cpu_model()}, {os.cpu_count()} cores ({usable_cores()} usable), load average {_load()}\n"
+    return (f"machine: {processor()}, {os.cpu_count()} cores ({usable_cores()} usable), load average {_load()}\n"
             f"threads: numpy's BLAS {blas}; TensorFlow {tensorflow_threads()}\n"
             f"Python {platform.python_version()}, {versions}")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _version(name: str) -> str:

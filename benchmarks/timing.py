@@ -109,8 +109,13 @@ def table(rows: list) -> str:
             result += f" [{len(notes)}]"
         lines.append((row.name, row.ours, format_seconds(row.ours_s), row.theirs, format_seconds(row.theirs_s),
                       ratio, f"{row.target[0]} {row.target[1]:g}x", result))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    right = {2, 4, 5}  # numbers line up on the right
+    return aligned(lines, right={2, 4, 5}, notes=notes)
+
+
+def aligned(lines: list, right: set, notes: list) -> str:
+    """``lines`` (the header first) in columns, those in ``right`` aligned on the right
+    (numbers), a rule under the header, then the numbered notes."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     text = []
     for k, line in enumerate(lines):
         cells = [cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))]

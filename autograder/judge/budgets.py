@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.assignments import Assignment
+from autograder.judge.checks import values_before
 from autograder.judge.student import Failure, SandboxUnavailable, Student
 from autograder.messages import say
 
@@ -60,6 +61,7 @@ def check_budget(student, function: str, budgets: TimeBudgets, verify) -> None:
     budget has a smaller size), and ``verify(result)`` accepts what it returned: a fast
     wrong answer earns nothing."""
     definition = budgets.assignment.budgets[function]
+    verify = values_before(say("value.about_budget", function=function), verify)
     # none measured only where the notebook cannot be read: the call then says why
     seconds = budgets.seconds.get(function, 0.0)
     best, result = _best_time(student, function, definition.inputs, budgets, "budget", verify, seconds)
@@ -171,12 +173,13 @@ def measured_on(assignment: Assignment, device: str) -> dict:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             packages[name] = None
-    return {"assignment": assignment.name, "device": device, "processor": _processor(), "cores": os.cpu_count(),
+    return {"assignment": assignment.name, "device": device, "processor": processor(), "cores": os.cpu_count(),
             "machine": platform.machine(), "python": platform.python_version(), "packages": packages,
             "kit": kit.hexdigest()}
 
 
-def _processor() -> str:
+def processor() -> str:
+    """The processor's model name, as the kernel reports it."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
