@@ -7,16 +7,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# GPU=1: TensorFlow's CUDA build and its NVIDIA wheels (requirements-gpu.lock), for a grading
+# machine with a GPU; CI and everyone else: the CPU lock
+GPU ?= 0
+LOCK := $(if $(filter 1,$(GPU)),requirements-gpu.lock,requirements.lock)
 
-.PHONY: grade-examples test test-fast screenshots release benchmark clean
+.PHONY: grade-examples test test-fast screenshots release benchmark gpu-check clean
 
 # requirements.lock pins every package (installed without resolving again, so a clean
 # run is reproducible); it leaves out jsonschema's optional rfc3987-syntax, whose
 # import alone costs seconds in every grading process.
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -37,6 +41,10 @@ screenshots: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/autograder release
+
+# on a GPU machine (make GPU=1 first): the tf2_migration examples graded on gpu and cpu, one table
+gpu-check: $(STAMP)
+	timeout 480 $(BIN)/python benchmarks/gpu_check.py
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py

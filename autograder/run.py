@@ -64,6 +64,7 @@ def resolve(assignment: str, seed: int = None, device: str = "auto", limits: dic
     own = assignments.load(assignment)
     task = assignments.load(assignment, own.limits.with_overrides(**limits) if limits else None)
     device = device_for(device, task)
+    task = assignments.load(assignment, task.limits.with_overrides(gpu=device == "gpu"))  # the GPU sandbox profile
     return Run(
         assignment=assignment,
         seed=secrets.randbelow(2**31) if seed is None else seed,
@@ -77,7 +78,7 @@ def resolve(assignment: str, seed: int = None, device: str = "auto", limits: dic
 
 def parse_limits(specs) -> dict:
     """``["notebook_seconds=20", "memory_mb=4096"]`` → ``{"notebook_seconds": 20.0, "memory_mb": 4096}``."""
-    types = {field.name: field.type for field in fields(Limits)}
+    types = {field.name: field.type for field in fields(Limits) if field.name != "gpu"}  # gpu: from --device
     overrides = {}
     for spec in specs:
         name, _, value = (part.strip() for part in spec.partition("="))

@@ -98,12 +98,16 @@ def show_site(site: str, entries: list, root: str, index: int) -> None:
     os.rmdir(stage)
 
 
-def devices(root: str) -> None:
+def devices(root: str, gpu=()) -> None:
     os.makedirs(f"{root}/dev/shm")
     for name in ("null", "zero", "full", "random", "urandom"):
         open(f"{root}/dev/{name}", "a").close()
         mount(f"/dev/{name}", f"{root}/dev/{name}", None, MS_BIND)
     os.symlink("/proc/self/fd", f"{root}/dev/fd")
+    for path in gpu:  # the GPU profile's NVIDIA device files (sandbox.gpu_profile), bound like /dev/null
+        os.makedirs(os.path.dirname(root + path), exist_ok=True)
+        open(root + path, "a").close()
+        mount(path, root + path, None, MS_BIND)
 
 
 def hide(path: str, root: str) -> None:
@@ -167,7 +171,7 @@ def build(plan: dict) -> None:
     show("/sys", root)
     if os.path.isdir(f"{root}/sys/fs/cgroup"):
         tmpfs(f"{root}/sys/fs/cgroup", "size=4k,mode=0755", MS_RDONLY)  # no cgroup of the grader's is writable
-    devices(root)
+    devices(root, plan.get("devices", ()))
     for path in plan["hidden"]:
         hide(path, root)
     working_folder(root, worker_files, plan["folder_kb"], plan["uid"], plan["gid"])

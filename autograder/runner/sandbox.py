@@ -19,6 +19,14 @@ Where the OS provides namespaces (``unshare``), the student's code sees, and is:
 
 Without namespaces only the limits and, as root, the leased uid remain; the results say
 which isolation was missing.
+
+**The GPU profile** (``Limits.gpu``, a run graded on the ``gpu`` device; ``gpu_profile``):
+CUDA reserves far more address space than any ``RLIMIT_AS`` allows, so there is none;
+memory is bounded instead by the sandbox's memory cgroup where one was made, else by a
+watchdog thread of the judge that ends the sandbox when its processes' resident memory
+passes ``memory_mb``. The NVIDIA device files are bound into the sandbox's root, the
+variables CUDA needs pass the allow-list, and the NVIDIA runtime wheels are visible
+beside TensorFlow. A CPU run is exactly as without it.
 """
 import functools
 import json
@@ -28,12 +36,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-from autograder.config import ENVIRONMENT_ALLOW_LIST, RUNNER_ENVIRONMENT, Limits
+from autograder.config import (ENVIRONMENT_ALLOW_LIST, GPU_ENVIRONMENT_ALLOW_LIST, GPU_RUNNER_ENVIRONMENT,
+                               RUNNER_ENVIRONMENT, Limits)
 from autograder.processes import kill_tree
 from autograder.runner import identity as identities
 from autograder.runner import packages
@@ -50,6 +60,11 @@ OTHER_PACKAGE_FOLDERS = ("/usr/lib/python3*/dist-packages", "/usr/lib/python3*/s
                          "/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages",
                          "/usr/share/pyshared")
 TOOLS = ("unshare", "prlimit", "setpriv")
+# The device files CUDA opens (GPU profile only), relative to /dev: the GPUs, the control
+# and unified-memory devices, and MIG's capabilities where the driver has them.
+GPU_DEVICE_FILES = ("nvidia[0-9]*", "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset",
+                    "nvidia-caps/*")
+WATCHDOG_SECONDS = 0.25  # how often the GPU profile's watchdog reads the sandbox's memory
 
 
 @dataclass
@@ -59,6 +74,7 @@ class Sandbox:
     isolation: list  # what the OS provided: keys of ISOLATION
     identity: identities.Identity = None
     errors: object = None  # what the sandbox's set-up wrote to stderr (a file)
+    memory_bound: str = "rlimit"  # what bounds its memory: "rlimit" (address space), "cgroup" or "watchdog"
 
     def stop(self) -> None:
         """Kill the worker and every process it started, then remove its folder."""
@@ -111,16 +127,18 @@ def start(limits: Limits, hidden=(), driver: Path = None, imports=()) -> Sandbox
     identity = identities.lease(limits.processes) if os.geteuid() == 0 else None
     namespaced = namespaces_available()
     home = HOME if namespaced else str(workdir)
+    env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
+    env.update(RUNNER_ENVIRONMENT, HOME=home, MPLCONFIGDIR=_matplotlib_cache() or home, TMPDIR=home)
+    env, device_files, imports = gpu_profile(limits, env, imports)
     command = [*_drop_command(identity, namespaced), *_limit_command(limits),
                sys.executable, "-I", "-S", f"{home}/worker.py", *packages.site_dirs()]
     isolation = ["user"] if identity or namespaced else []
     if namespaced:
-        command = _setup_command(command, limits.folder_mb, identity, _hide(hidden), imports)
+        command = _setup_command(command, limits.folder_mb, identity, _hide(hidden), imports, device_files)
         isolation += ["network", "processes", "hidden"]
     elif identity:
         os.chown(workdir, identity.uid, identity.gid)
-    env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
-    env.update(RUNNER_ENVIRONMENT, HOME=home, MPLCONFIGDIR=_matplotlib_cache() or home, TMPDIR=home)
+    memory_bound = _bound_memory(limits, identity) if limits.gpu else "rlimit"
     errors = tempfile.TemporaryFile()
     try:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, cwd=workdir,
@@ -132,7 +150,74 @@ def start(limits: Limits, hidden=(), driver: Path = None, imports=()) -> Sandbox
             identity.release()
         errors.close()
         raise
-    return Sandbox(process, workdir, isolation, identity, errors)
+    if memory_bound == "watchdog":
+        threading.Thread(target=_watch_memory, args=(process, limits.memory_mb), daemon=True,
+                         name=f"autograder-memory-{process.pid}").start()
+    return Sandbox(process, workdir, isolation, identity, errors, memory_bound)
+
+
+def gpu_profile(limits: Limits, environment: dict, imports=(), dev: str = "/dev"):
+    """``(environment, device files, imports)`` of a sandbox under ``limits``: on a CPU
+    run what it was given, unchanged, and no device files; with ``limits.gpu``, the
+    environment with CUDA's variables from the allow-list and TensorFlow's growth flag,
+    the NVIDIA device files that exist under ``dev`` (bound at the same paths in the
+    sandbox's root), and the imports with ``nvidia`` (the runtime wheels TensorFlow loads
+    its CUDA libraries from). Its resource limits are ``_rlimits(limits)``: no address
+    space limit on the GPU."""
+    if not limits.gpu:
+        return environment, [], tuple(imports)
+    environment = dict(environment)
+    environment.update({key: os.environ[key] for key in GPU_ENVIRONMENT_ALLOW_LIST if key in os.environ})
+    environment.update(GPU_RUNNER_ENVIRONMENT)
+    root = Path(dev)
+    files = sorted({str(path) for pattern in GPU_DEVICE_FILES for path in root.glob(pattern)
+                    if path.exists() and not path.is_dir()})
+    if "tensorflow" in imports and "nvidia" not in imports:
+        imports = (*imports, "nvidia")
+    return environment, files, tuple(imports)
+
+
+def _bound_memory(limits: Limits, identity) -> str:
+    """Bound the GPU profile's memory (it has no address space limit): ``memory.max`` of
+    the sandbox's own cgroup, where it has one with the memory controller ("cgroup"),
+    else the judge's watchdog ("watchdog")."""
+    for folder in identity.cgroups if identity else ():
+        try:
+            Path(folder, "memory.max").write_text(str(limits.memory_mb * 2**20))
+        except OSError:
+            continue
+        try:
+            Path(folder, "memory.swap.max").write_text("0")
+        except OSError:
+            pass
+        return "cgroup"
+    return "watchdog"
+
+
+def resident_mb(process: subprocess.Popen) -> float:
+    """Resident memory of the sandbox's processes, in MiB."""
+    try:
+        top = psutil.Process(process.pid)
+        processes = [top, *top.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for each in processes:
+        try:
+            total += each.memory_info().rss
+        except psutil.Error:
+            continue
+    return total / 2**20
+
+
+def _watch_memory(process: subprocess.Popen, memory_mb: int) -> None:
+    """End the sandbox, everything it started, once its resident memory passes
+    ``memory_mb`` (the GPU profile where no memory cgroup could be made)."""
+    while process.poll() is None:
+        if resident_mb(process) > memory_mb:
+            kill_tree(process)
+            return
+        threading.Event().wait(WATCHDOG_SECONDS)
 
 
 def _drop_command(identity, namespaced: bool) -> list:
@@ -152,8 +237,9 @@ def _drop_command(identity, namespaced: bool) -> list:
 def _rlimits(limits: Limits) -> dict:
     """``{resource: (soft, hard)}`` for the worker and all it starts."""
     megabyte = 2**20
+    address_space = {} if limits.gpu else {resource.RLIMIT_AS: (limits.memory_mb * megabyte,) * 2}
     return {
-        resource.RLIMIT_AS: (limits.memory_mb * megabyte,) * 2,
+        **address_space,  # none on the GPU: CUDA reserves far more than it uses (``gpu_profile``)
         resource.RLIMIT_CPU: (limits.cpu_seconds, limits.cpu_seconds + 5),
         resource.RLIMIT_FSIZE: (limits.file_size_mb * megabyte,) * 2,
         resource.RLIMIT_NOFILE: (limits.open_files,) * 2,
@@ -207,7 +293,7 @@ umask 077
 """
 
 
-def _setup_command(command: list, folder_mb: int, identity, hidden: list, imports) -> list:
+def _setup_command(command: list, folder_mb: int, identity, hidden: list, imports, devices=()) -> list:
     owner = (identity.uid, identity.gid) if identity else (0, 0)
     cgroups = "\n".join(identity.cgroups) if identity else ""
     entries = packages.visible_entries(tuple(sorted({"numpy", *imports})))  # the worker's wire needs numpy
@@ -216,6 +302,8 @@ def _setup_command(command: list, folder_mb: int, identity, hidden: list, import
         sites.setdefault(str(Path(entry).parent), []).append(entry)
     plan = {"binds": _bound_folders(), "sites": sites, "hidden": hidden, "folder_kb": folder_mb * 1024,
             "uid": owner[0], "gid": owner[1]}
+    if devices:
+        plan["devices"] = list(devices)  # the GPU profile's device files, bound as /dev/null is
     outer = [_tool("unshare"), *([] if os.geteuid() == 0 else ["--user", "--map-root-user"]),
              "--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child", "--"]
     return [*outer, "sh", "-c", _SETUP_SCRIPT, "sh", cgroups, sys.executable, str(HERE / "rootfs.py"),
