@@ -1,4 +1,5 @@
-"""``make gpu-check``: grade the tf2_migration examples on the GPU and on the CPU, on a
+"""``make gpu-check``: grade the examples of the assignment whose student code uses
+TensorFlow (found by looking) on the GPU and on the CPU, on a
 machine with an NVIDIA GPU and requirements-gpu.lock installed, and print a table:
 student, device, budget of ``fit`` (results.json), wall time, score, and the device
 TensorFlow used inside the sandbox.
@@ -21,7 +22,16 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENT = "tf2_migration"
+
+
+def _tensorflow_assignment() -> str:
+    """The assignment whose student code imports TensorFlow: the GPU budgets are its."""
+    from autograder import assignments
+
+    return next(name for name in assignments.names() if "tensorflow" in assignments.load(name).imports)
+
+
+ASSIGNMENT = _tensorflow_assignment()
 PROBE = '''def probe():
     import tensorflow as tf
     gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
