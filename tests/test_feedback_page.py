@@ -186,6 +186,8 @@ def test_a_check_failed_only_on_its_values_says_so():
     assert feedback.values_only(say("value.wrong_number", name="loss", got="0.5", case="x (2, 3) float64"))
     assert not feedback.values_only(say("value.wrong_shape", name="dx", got=(2, 3), expected=(3, 2), case="x"))
     assert not feedback.values_only(say("value.not_finite", name="dx", index=[0, 1], case="x"))
+    assert feedback.values_only(say("value.wrong_marks", name="the mask", index=[1, 0], count=2, total=4, case="w"))
+    assert not feedback.values_only(say("value.not_bool", name="the mask", got="float64", case="w"))
 
 
 def test_passed_checks_are_folded_and_failed_ones_are_not():

@@ -33,6 +33,8 @@ VALUES_ONLY = {
     "value.mismatch": ("name", "error", "index", "count", "total", "rtol", "atol", "case"),
     "value.wrong_number": ("name", "got", "case"),
     "value.wrong_int": ("name", "got", "case"),
+    "value.wrong_mark_count": ("name", "got", "total", "expected", "case"),
+    "value.wrong_marks": ("name", "index", "count", "total", "case"),
 }
 
 
