@@ -15,10 +15,12 @@ The protocol: the batch writes one JSON line per submission on the judge's stdin
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from collections import deque
 from pathlib import Path
 
@@ -90,8 +92,7 @@ class Judge:
 
 
 def _ended(returncode: int) -> str:
-    import signal
-
+    """Why a judge that ended without answering gave no result, from its exit status."""
     if returncode < 0:
         hint = say("course.out_of_memory") if -returncode == signal.SIGKILL else ""
         return say("course.killed_by", signal=signal.Signals(-returncode).name, hint=hint)
@@ -116,8 +117,6 @@ def serve(run_file: Path) -> int:
         try:
             grade_submission(notebook, run, out)
         except Exception:  # noqa: BLE001 (the kit failed on this one: recorded as not graded, and the judge goes on)
-            import traceback
-
             results.write(out, results.not_graded(run.assignment, traceback.format_exc(), 0.0, run.seed))
         channel.write(json.dumps({"out": str(out)}) + "\n")
     return 0
