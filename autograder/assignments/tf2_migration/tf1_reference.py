@@ -12,6 +12,11 @@ Only raw ops are used (`tf.compat.v1.layers` is gone with Keras 3); the reshape 
     with TF1Network(weights, "adam", 0.01) as net:
         losses = net.train(batches)      # one sess.run([train_op, cost]) per batch
         final = net.weights()
+
+The graphs take any shape and are built once per process (building a graph and a
+Session for each case was most of a check's time): logits and costs come from one whose
+weights are fed like the images; training loads the weights into the variables of one
+per optimizer, whose state starts afresh each time, as a new TF1 program's would.
 """
 import numpy as np
 import tensorflow as tf
@@ -20,8 +25,88 @@ v1 = tf.compat.v1
 PARAM_NAMES = ("conv_w", "conv_b", "w1", "b1", "w2", "b2")
 
 
+def _network(x, y, p):
+    """The TF1 script's graph on images x and labels y: (logits, cost)."""
+    z0 = tf.nn.conv2d(x, p["conv_w"], strides=[1, 1, 1, 1], padding="SAME") + p["conv_b"]
+    a0 = tf.nn.relu(z0)
+    p0 = tf.nn.max_pool2d(a0, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+    f = tf.reshape(p0, [-1, tf.shape(p["w1"])[0]])
+    a1 = tf.nn.relu(tf.matmul(f, p["w1"]) + p["b1"])
+    logits = tf.matmul(a1, p["w2"]) + p["b2"]
+    return logits, tf.reduce_mean(v1.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits))
+
+
+class _Inference:
+    """The graph of any shape: weights, images and labels all fed."""
+
+    def __init__(self):
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.x = v1.placeholder(tf.float32, [None, None, None, None], name="x")
+            self.y = v1.placeholder(tf.float32, [None, None], name="y")
+            self.params = {name: v1.placeholder(tf.float32, name=name) for name in PARAM_NAMES}
+            self.logits, self.cost = _network(self.x, self.y, self.params)
+        self.sess = v1.Session(graph=self.graph)
+
+    def run(self, fetch, weights, x, y=None):
+        feed = {self.params[name]: weights[name] for name in PARAM_NAMES}
+        feed[self.x] = x
+        if y is not None:
+            feed[self.y] = y
+        return self.sess.run(fetch, feed_dict=feed)
+
+
+class _Training:
+    """The graph of any shape with the weights as variables and an optimizer's train_op;
+    each network that trains loads its weights into it and starts the optimizer afresh."""
+
+    def __init__(self, optimizer):
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.x = v1.placeholder(tf.float32, [None, None, None, None], name="x")
+            self.y = v1.placeholder(tf.float32, [None, None], name="y")
+            self.start = {name: v1.placeholder(tf.float32, name=f"{name}_start") for name in PARAM_NAMES}
+            self.params = {name: v1.Variable(self.start[name], validate_shape=False, name=name)
+                           for name in PARAM_NAMES}
+            _, self.cost = _network(self.x, self.y, self.params)
+            self.learning_rate = v1.placeholder(tf.float32, [], name="learning_rate")
+            if optimizer == "sgd":
+                opt = v1.train.GradientDescentOptimizer(self.learning_rate)
+            else:
+                opt = v1.train.AdamOptimizer(self.learning_rate, epsilon=1e-8)
+            self.train_op = opt.minimize(self.cost)
+            self.load_weights = v1.variables_initializer(list(self.params.values()))
+            self.restart_optimizer = v1.variables_initializer(opt.variables())
+        self.sess = v1.Session(graph=self.graph)
+        self.holds = None  # the network whose weights and optimizer state the variables hold
+
+    def load(self, network, weights):
+        self.holds = network
+        start = {self.start[name]: weights[name] for name in PARAM_NAMES}  # Adam's slots take their shapes
+        self.sess.run(self.load_weights, feed_dict=start)
+        self.sess.run(self.restart_optimizer, feed_dict=start)
+
+    def step(self, learning_rate, x, y):
+        _, cost = self.sess.run([self.train_op, self.cost],
+                                feed_dict={self.x: x, self.y: y, self.learning_rate: learning_rate})
+        return cost
+
+    def weights(self):
+        return self.sess.run(self.params)
+
+
+_graphs = {}
+
+
+def _shared(kind: str):
+    """The one inference graph, or the one training graph of an optimizer."""
+    if kind not in _graphs:
+        _graphs[kind] = _Inference() if kind == "inference" else _Training(kind)
+    return _graphs[kind]
+
+
 class TF1Network:
-    """A TF1 graph and session holding the network's weights and its train_op.
+    """The network's weights and, once it trains, the training graph holding them.
 
     weights: {"conv_w": (3, 3, C, K), "conv_b": (K,), "w1": (F, U), "b1": (U,),
               "w2": (U, n), "b2": (n,)}, numpy float32, images of shape (H, W, C).
@@ -31,63 +116,38 @@ class TF1Network:
     def __init__(self, weights, optimizer="sgd", learning_rate=0.01):
         if optimizer not in ("sgd", "adam"):
             raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-        conv_w = np.asarray(weights["conv_w"], np.float32)
-        n_classes = np.shape(weights["w2"])[1]
-        self.graph = tf.Graph()
-        with self.graph.as_default():
-            self.x = v1.placeholder(tf.float32, [None, None, None, conv_w.shape[2]], name="x")
-            self.y = v1.placeholder(tf.float32, [None, n_classes], name="y")
-            self.params = {name: v1.Variable(np.asarray(weights[name], np.float32), name=name)
-                           for name in PARAM_NAMES}
-            p = self.params
-
-            z0 = tf.nn.conv2d(self.x, p["conv_w"], strides=[1, 1, 1, 1], padding="SAME") + p["conv_b"]
-            a0 = tf.nn.relu(z0)
-            p0 = tf.nn.max_pool2d(a0, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
-            f = tf.reshape(p0, [-1, np.shape(weights["w1"])[0]])
-            a1 = tf.nn.relu(tf.matmul(f, p["w1"]) + p["b1"])
-            self.logits = tf.matmul(a1, p["w2"]) + p["b2"]
-            self.cost = tf.reduce_mean(
-                v1.nn.softmax_cross_entropy_with_logits_v2(labels=self.y, logits=self.logits))
-
-            self.sess = v1.Session(graph=self.graph)
-            self.sess.run(v1.global_variables_initializer())
+        self.current = {name: np.asarray(weights[name], np.float32) for name in PARAM_NAMES}
         self.optimizer, self.learning_rate = optimizer, learning_rate
-        self.train_op = None  # built on the first train(): most checks never train
-
-    def _build_train_op(self):
-        with self.graph.as_default():
-            if self.optimizer == "sgd":
-                opt = v1.train.GradientDescentOptimizer(self.learning_rate)
-            else:
-                opt = v1.train.AdamOptimizer(self.learning_rate, epsilon=1e-8)
-            self.train_op = opt.minimize(self.cost)
-            self.sess.run(v1.variables_initializer(opt.variables()))
+        self.trained = False
 
     def forward(self, x):
-        """Logits (N, n) of images x (N, H, W, C)."""
-        return self.sess.run(self.logits, feed_dict={self.x: x})
+        """Logits (N, n) of images x (N, H, W, C), with the current weights."""
+        inference = _shared("inference")
+        return inference.run(inference.logits, self.current, x)
 
     def loss(self, x, y):
         """The cost on (x, y), without training."""
-        return self.sess.run(self.cost, feed_dict={self.x: x, self.y: y})
+        inference = _shared("inference")
+        return inference.run(inference.cost, self.current, x, y)
 
     def train(self, batches):
         """One optimizer step per (x, y) batch; returns each step's cost (before its update)."""
-        if self.train_op is None:
-            self._build_train_op()
-        losses = []
-        for x, y in batches:
-            _, cost = self.sess.run([self.train_op, self.cost], feed_dict={self.x: x, self.y: y})
-            losses.append(cost)
+        training = _shared(self.optimizer)
+        if training.holds is not self:
+            if self.trained:  # its optimizer state is gone: the judge trains one network at a time
+                raise RuntimeError("another network of the same optimizer trained in between")
+            training.load(self, self.current)
+        self.trained = True
+        losses = [training.step(self.learning_rate, x, y) for x, y in batches]
+        self.current = training.weights()
         return np.array(losses, dtype=np.float32)
 
     def weights(self):
         """The current weights, as a dict of numpy arrays."""
-        return self.sess.run(self.params)
+        return dict(self.current)
 
     def close(self):
-        self.sess.close()
+        pass
 
     def __enter__(self):
         return self
