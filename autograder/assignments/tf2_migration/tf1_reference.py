@@ -25,7 +25,7 @@ v1 = tf.compat.v1
 PARAM_NAMES = ("conv_w", "conv_b", "w1", "b1", "w2", "b2")
 
 
-def _network(x, y, p):
+def network(x, y, p):
     """The TF1 script's graph on images x and labels y: (logits, cost)."""
     z0 = tf.nn.conv2d(x, p["conv_w"], strides=[1, 1, 1, 1], padding="SAME") + p["conv_b"]
     a0 = tf.nn.relu(z0)
@@ -45,7 +45,7 @@ class _Inference:
             self.x = v1.placeholder(tf.float32, [None, None, None, None], name="x")
             self.y = v1.placeholder(tf.float32, [None, None], name="y")
             self.params = {name: v1.placeholder(tf.float32, name=name) for name in PARAM_NAMES}
-            self.logits, self.cost = _network(self.x, self.y, self.params)
+            self.logits, self.cost = network(self.x, self.y, self.params)
         self.sess = v1.Session(graph=self.graph)
 
     def run(self, fetch, weights, x, y=None):
@@ -68,7 +68,7 @@ class _Training:
             self.start = {name: v1.placeholder(tf.float32, name=f"{name}_start") for name in PARAM_NAMES}
             self.params = {name: v1.Variable(self.start[name], validate_shape=False, name=name)
                            for name in PARAM_NAMES}
-            _, self.cost = _network(self.x, self.y, self.params)
+            _, self.cost = network(self.x, self.y, self.params)
             self.learning_rate = v1.placeholder(tf.float32, [], name="learning_rate")
             if optimizer == "sgd":
                 opt = v1.train.GradientDescentOptimizer(self.learning_rate)
