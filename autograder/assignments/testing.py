@@ -6,23 +6,10 @@ as the autograder would: visible test cells and cells tagged ``demo`` are left o
 IPython's magic and shell lines are blanked (``autograder.notebook.plain_python``).
 Trusted code only: the course's own notebooks, run in the test process.
 """
-import os
-
 import numpy as np
-import pytest
 
 from autograder import assignments
 from autograder.notebook import is_grade, is_solution, plain_python
-
-
-@pytest.fixture(scope="module")
-def tf():
-    """TensorFlow, for the oracle tests that take it (``from ... import tf``): as a fixture,
-    collecting the oracles imports no TensorFlow."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow
-
-    return tensorflow
 
 
 def source_notebook(assignment: str):
