@@ -27,22 +27,21 @@ def _released(name):
 
 
 def _callers(name: str) -> dict:
-    """``{function: the contract functions that call it, directly or not}`` in the source
-    notebook's solution cells."""
-    functions = assignments.load(name).functions
-    calls = {}
+    """``{contract function: the contract functions that call it, directly or through
+    the notebook's other functions}``, from the source notebook's code."""
+    uses = {}  # every function the notebook defines: the names its code reads
     for cell in _source(name).cells:
-        function = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if function in functions:
-            names = {node.id for node in ast.walk(ast.parse(notebook.python_source(cell.source)))
-                     if isinstance(node, ast.Name)}
-            calls[function] = names & set(functions) - {function}
-    callers = {function: set() for function in functions}
-    for _ in functions:  # to the fixed point: callers of callers
-        for caller, callees in calls.items():
-            for callee in callees:
+        if cell.cell_type == "code":
+            for node in ast.parse(notebook.python_source(cell.source)).body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    uses[node.name] = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - {node.name}
+    callers = {function: set() for function in uses}
+    for _ in uses:  # to the fixed point: callers of callers
+        for caller, names in uses.items():
+            for callee in names & set(uses):
                 callers[callee] |= {caller} | callers[caller]
-    return callers
+    contract = set(assignments.load(name).functions)
+    return {function: callers.get(function, set()) & contract for function in contract}
 
 
 def _disjoint_groups(name: str, mutants) -> list:

@@ -120,12 +120,12 @@ def clear_of_kinks(function: str, draw) -> dict:
     feeds a ReLU a value within ``KINK_MARGIN`` of 0."""
     for _ in range(DRAWS):
         inputs = draw()
-        if _closest_to_a_kink(function, inputs) > KINK_MARGIN:
+        if closest_to_a_kink(function, inputs) > KINK_MARGIN:
             break
     return inputs
 
 
-def _closest_to_a_kink(function: str, inputs: dict) -> float:
+def closest_to_a_kink(function: str, inputs: dict) -> float:
     """The smallest |input| of any ReLU in the reference's run on ``inputs``."""
     relu, closest = tf.nn.relu, [np.inf]
 

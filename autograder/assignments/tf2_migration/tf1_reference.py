@@ -80,8 +80,8 @@ class _Training:
         self.sess = v1.Session(graph=self.graph)
         self.holds = None  # the network whose weights and optimizer state the variables hold
 
-    def load(self, network, weights):
-        self.holds = network
+    def load(self, owner, weights):
+        self.holds = owner
         start = {self.start[name]: weights[name] for name in PARAM_NAMES}  # Adam's slots take their shapes
         self.sess.run(self.load_weights, feed_dict=start)
         self.sess.run(self.restart_optimizer, feed_dict=start)
