@@ -23,7 +23,7 @@ from autograder.judge import budgets
 from autograder.judge.diagnosis import Diagnosis
 from autograder.judge.plugin import GradingPlugin
 from autograder.judge.student import (ISOLATION, Failure, LoadReport, Outcome, SandboxUnavailable, Student,
-                                      not_allowed)
+                                      import_on_first_use, not_allowed)
 from autograder.messages import say
 from autograder.run import Run
 
@@ -144,7 +144,8 @@ def _modules_the_tests_import(assignment: Assignment) -> list:
 
 def _import_all(modules: list) -> None:
     """Import ``modules``, so that pytest, importing the hidden test file itself (to
-    rewrite its asserts), finds them loaded."""
+    rewrite its asserts), finds them loaded (pyplot, which Keras imports, on first use)."""
+    import_on_first_use()
     for module in modules:
         try:
             importlib.import_module(module)

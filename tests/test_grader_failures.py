@@ -80,3 +80,12 @@ def test_a_batch_records_it_and_a_rerun_grades_it(broken_sandboxes, tmp_path, mo
     assert cli.main(["grade", str(submitted), "--out", str(out), "--seed", "1"]) == 0
     data = json.loads((out / "ann" / "conv" / "results.json").read_text())
     assert not data["extra_data"].get("autograder_failed") and data["score"] == data["max_score"]
+
+
+def test_a_driver_that_cannot_be_imported_is_the_graders_failure(tmp_path):
+    """The worker imports the assignment's driver before it says it is ready: a driver
+    that fails is a sandbox that did not start, never the student's zero."""
+    driver = tmp_path / "driver.py"
+    driver.write_text("raise ImportError('the driver is broken')\n")
+    with pytest.raises(session.SandboxUnavailable, match="the driver is broken"):
+        session.Runner(CONV.limits, driver=driver, imports=CONV.imports)

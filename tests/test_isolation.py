@@ -119,3 +119,45 @@ def test_the_same_seed_gives_the_same_score_on_a_loaded_machine(tmp_path):
             burner.kill()
             burner.wait()
     assert len(set(scores)) == 1, scores
+
+
+# A sandbox started ahead (while the judge imports, reads the notebook or writes the
+# previous student's results) is a fresh one, and goes to a grading it fits, or to none.
+
+
+def test_a_sandbox_started_ahead_goes_only_to_a_grading_it_fits(tmp_path):
+    from autograder.runner import session
+
+    kind = (CONV.limits, CONV.driver, CONV.imports)
+    session.start_ahead(CONV.limits, [tmp_path], CONV.driver, CONV.imports)
+    ahead = session._ahead[0].take()
+    taken = session.started_runner(CONV.limits, [tmp_path / "ann"], *kind[1:])  # inside a hidden folder: hidden
+    assert taken is ahead
+    taken.close()
+    for hidden, limits in (([tmp_path], CONV.limits.with_overrides(call_seconds=3)),  # other limits
+                           ([tmp_path.parent], CONV.limits)):  # a folder the sandbox started ahead shows
+        session.start_ahead(CONV.limits, [tmp_path], *kind[1:])
+        ahead = session._ahead[0].take()
+        taken = session.started_runner(limits, hidden, *kind[1:])
+        assert taken is not ahead and not ahead.alive and ahead.box.process.poll() is not None
+        assert taken.alive
+        taken.close()
+    assert not session._ahead
+
+
+def test_in_a_series_each_student_gets_a_sandbox_no_one_used(monkeypatch):
+    from autograder.judge import student
+    from autograder.runner import session
+
+    monkeypatch.setattr(student, "_in_a_series", [True])
+    first = student.Student([{"label": "cell 1", "source": "import builtins\nbuiltins.LEFT_BEHIND = 1\n"}],
+                            CONV.limits)
+    first.close()  # starts the next student's sandbox
+    assert session._ahead
+    code = "import builtins\ndef seen():\n    return 'left behind' if hasattr(builtins, 'LEFT_BEHIND') else 'clean'\n"
+    second = student.Student([{"label": "cell 1", "source": code}], CONV.limits)
+    assert not session._ahead  # it took the one started ahead
+    assert second.call("seen").value == "clean"
+    second.close()
+    session.discard_ahead()
+    assert not session._ahead

@@ -104,6 +104,7 @@ def _ended(returncode: int) -> str:
 def serve(run_file: Path) -> int:
     """The judge's side: grade each submission the batch sends, until stdin closes."""
     from autograder.course.batch import grade_submission
+    from autograder.judge.student import discard_sandbox_ahead, grade_one_after_another, start_sandbox_ahead
     from autograder.report import results
     from autograder.run import Run
 
@@ -111,6 +112,8 @@ def serve(run_file: Path) -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever else prints stays off the channel
     sys.stdout = sys.stderr
     run = Run.from_json(run_file.read_text())
+    start_sandbox_ahead(run.task, run.hidden)
+    grade_one_after_another()
     for line in sys.stdin:
         task = json.loads(line)
         notebook, out = Path(task["notebook"]), Path(task["out"])
@@ -119,4 +122,5 @@ def serve(run_file: Path) -> int:
         except Exception:  # noqa: BLE001 (the kit failed on this one: recorded as not graded, and the judge goes on)
             results.write(out, results.not_graded(run.assignment, traceback.format_exc(), 0.0, run.seed))
         channel.write(json.dumps({"out": str(out)}) + "\n")
+    discard_sandbox_ahead()
     return 0

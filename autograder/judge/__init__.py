@@ -6,13 +6,24 @@ to call, the checks that compare what came back with the reference, and the type
 the plain values that cross from the sandbox. ``student.py`` is the one door into
 ``runner/``; nothing else in the kit reaches the untrusted side.
 """
-from autograder.judge.budgets import check_budget
-from autograder.judge.checks import (check_array, check_arrays, check_int, check_number, check_unmodified,
-                                     describe_value, expect_value_error, unpack, values_before)
-from autograder.judge.describe import describe_case
-from autograder.judge.plugin import graded
-from autograder.judge.student import Failure, Other, Returned, Scalar, plain
+import importlib
 
-__all__ = ["Failure", "Other", "Returned", "Scalar", "check_array", "check_arrays", "check_budget", "check_int",
-           "check_number", "check_unmodified", "describe_case", "describe_value", "expect_value_error", "graded",
-           "plain", "unpack", "values_before"]
+# Each name and the module it lives in, imported on first use: the command line opens
+# the door (a sandbox started ahead) before pytest and the checks are imported.
+_WHERE = {
+    "check_budget": "budgets",
+    **dict.fromkeys(("check_array", "check_arrays", "check_int", "check_number", "check_unmodified", "describe_value",
+                     "expect_value_error", "unpack", "values_before"), "checks"),
+    "describe_case": "describe",
+    "graded": "plugin",
+    **dict.fromkeys(("Failure", "Other", "Returned", "Scalar", "meanwhile", "plain"), "student"),
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

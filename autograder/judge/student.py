@@ -9,6 +9,8 @@ checks; the other functions get a fresh worker that runs the notebook again.
 """
 import copy
 import importlib.util
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,12 +18,36 @@ import numpy as np
 from autograder.judge.describe import describe_case
 from autograder.messages import say
 from autograder.runner.sandbox import ISOLATION
-from autograder.runner.session import LoadReport, Outcome, Runner, SandboxUnavailable
+from autograder.runner import session
+from autograder.runner.lazy import import_on_first_use
+from autograder.runner.session import LoadReport, Outcome, SandboxUnavailable
 from autograder.runner.wire import MAX_DEPTH, NUMERIC_KINDS, Other, Scalar, plain
 from autograder.runner.wire import _type_name as type_name
 
 __all__ = ["ISOLATION", "Called", "Failure", "LoadReport", "Other", "Outcome", "Returned", "SandboxUnavailable",
-           "Scalar", "Student", "explain", "not_allowed", "plain", "received_as", "sent_as"]
+           "Scalar", "Student", "discard_sandbox_ahead", "explain", "grade_one_after_another", "import_on_first_use",
+           "meanwhile", "not_allowed", "plain", "received_as", "sent_as", "start_sandbox_ahead"]
+
+_in_a_series = []  # holds True in a process that grades submissions one after another
+
+
+def start_sandbox_ahead(assignment, hidden=()) -> None:
+    """Start the sandbox of the next :class:`Student` of ``assignment`` now, in the
+    background: the sandbox, and its driver's imports, get ready while the judge does
+    its own work (imports, reading the notebook, the previous student's results)."""
+    session.start_ahead(assignment.limits, hidden, assignment.driver, tuple(assignment.imports))
+
+
+def discard_sandbox_ahead() -> None:
+    """Stop a sandbox started ahead that no grading took (the notebook could not be read,
+    or the batch ended)."""
+    session.discard_ahead()
+
+
+def grade_one_after_another() -> None:
+    """This process grades submissions one after another (a batch's judge): from now on,
+    each student's sandbox, once closed, is followed by the next one's."""
+    _in_a_series[:] = [True]
 
 
 class Failure(AssertionError):
@@ -49,6 +75,16 @@ class Called:
     args: dict
     outcome: Outcome
     functions: tuple = ()
+
+
+@contextmanager
+def meanwhile(work, *args):
+    """``work(*args)``, run in a thread of the judge's while the block runs: a student's
+    call inside the block runs in its sandbox, so the two use both cores. The block gets
+    a future with ``work``'s value; leaving the block waits for ``work`` to end. Not
+    around a timed call: ``work`` would take the student's CPU time."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(work, *args)
 
 
 def sent_as(value):
@@ -98,7 +134,7 @@ class Student:
         self.isolation = self.runner.isolation if self.runner else []
 
     def _fresh_runner(self) -> LoadReport:
-        self.runner = Runner(self.limits, self.hidden, self.driver, self.imports)
+        self.runner = session.started_runner(self.limits, self.hidden, self.driver, self.imports)
         report = self.runner.load(self.cells)
         if not report.ok:
             self.runner.close()
@@ -158,6 +194,8 @@ class Student:
     def close(self) -> None:
         if self.runner:
             self.runner.close()
+        if _in_a_series:
+            session.start_ahead(self.limits, self.hidden, self.driver, self.imports)
 
 
 def explain(outcome: Outcome, function: str, case: str, timeout: float, imports=()) -> str:

@@ -120,7 +120,8 @@ def start(limits: Limits, hidden=(), driver: Path = None, imports=()) -> Sandbox
     folder it needs holds them; ``driver``: the assignment's scenario driver, copied in
     as ``driver.py``; ``imports``: the modules the assignment allows (and what they need)."""
     workdir = Path(tempfile.mkdtemp(prefix="autograder-run-"))
-    for source, name in ((HERE / "worker.py", "worker.py"), (HERE / "wire.py", "wire.py"), (driver, "driver.py")):
+    for source, name in ((HERE / "worker.py", "worker.py"), (HERE / "wire.py", "wire.py"), (HERE / "lazy.py", "lazy.py"),
+                         (driver, "driver.py")):
         if source:
             shutil.copyfile(source, workdir / name)
             (workdir / name).chmod(0o644)  # readable by the sandbox's uid, whatever the checkout's modes

@@ -8,9 +8,11 @@ A sandbox that does not start (the machine out of something, a leftover of anoth
 grading) is not the student's doing: it is retried, and then reported as
 :class:`SandboxUnavailable`, which the judge records as *not graded*, never as a zero.
 """
+import atexit
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from autograder.config import Limits
 from autograder.runner import sandbox, wire
@@ -33,7 +35,7 @@ class SandboxUnavailable(Exception):
 
 
 START_TRIES = 3
-START_SECONDS = 60.0  # from starting the sandbox to the worker's first word (numpy imported)
+START_SECONDS = 120.0  # from starting the sandbox to the worker's first word (numpy and the driver imported)
 
 
 @dataclass
@@ -81,6 +83,8 @@ class Runner:
             if isinstance(reply, dict) and reply.get("event") == "ready":
                 return ""
             problem = "the worker's first message was not 'ready'"
+            if isinstance(reply, dict) and reply.get("event") == "broken":
+                problem = f"the assignment's driver could not be imported: {str(reply.get('message'))[:2000]}"
         except _Timeout:
             problem = f"no word from the worker within {START_SECONDS:g} s"
         except (EOFError, OSError, ValueError):
@@ -187,6 +191,75 @@ class Runner:
             error = result["error"]
             raise error if isinstance(error, (EOFError, OSError, ValueError)) else ValueError(str(error))
         return wire.decode(result["payload"])
+
+
+class _Ahead:
+    """A sandbox started in the background before its notebook is known, while the judge
+    imports what the hidden tests need or writes the previous student's results: the
+    next :func:`started_runner` of the same kind takes it. It holds nothing of any
+    student's, and it is a sandbox of its own like any other."""
+
+    def __init__(self, kind: tuple):
+        self.kind = kind
+        self.runner, self.problem = None, None
+        self.thread = threading.Thread(target=self._start, daemon=True)
+        self.thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.runner = Runner(*self.kind)
+        except SandboxUnavailable as problem:
+            self.problem = problem
+
+    def take(self) -> "Runner":
+        """The started runner; :class:`SandboxUnavailable` if it could not start."""
+        self.thread.join()
+        if self.problem:
+            raise self.problem
+        return self.runner
+
+    def discard(self) -> None:
+        self.thread.join()
+        if self.runner:
+            self.runner.close()
+
+
+_ahead: list = []  # at most one _Ahead
+
+
+def start_ahead(limits: Limits, hidden=(), driver=None, imports=()) -> None:
+    """Start the sandbox for the next grading now, in the background."""
+    discard_ahead()
+    _ahead.append(_Ahead((limits, tuple(hidden), driver, tuple(imports))))
+
+
+def started_runner(limits: Limits, hidden=(), driver=None, imports=()) -> Runner:
+    """The sandbox started ahead, when it is one for this grading, else a new one."""
+    kind = (limits, tuple(hidden), driver, tuple(imports))
+    if _ahead and _serves(_ahead[0].kind, kind):
+        runner = _ahead.pop().take()
+        if runner.alive and runner.box.process.poll() is None:
+            return runner
+        runner.close()
+    discard_ahead()
+    return Runner(*kind)
+
+
+def _serves(ahead: tuple, wanted: tuple) -> bool:
+    """Whether a sandbox started as ``ahead`` is one for ``wanted``: the same limits, driver
+    and packages, and every folder to hide hidden (a folder hides what it holds: a batch's
+    results folder hides each student's)."""
+    (limits, hidden, driver, imports), (limits_wanted, hidden_wanted, driver_wanted, imports_wanted) = ahead, wanted
+    covers = [Path(folder).resolve() for folder in hidden]
+    return ((limits, driver, imports) == (limits_wanted, driver_wanted, imports_wanted)
+            and all(any(Path(folder).resolve().is_relative_to(cover) for cover in covers) for folder in hidden_wanted))
+
+
+@atexit.register
+def discard_ahead() -> None:
+    """Stop a sandbox started ahead that no grading took."""
+    while _ahead:
+        _ahead.pop().discard()
 
 
 def _error_list(errors) -> list:

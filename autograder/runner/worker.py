@@ -2,7 +2,7 @@
 
 Started by the judge inside the sandbox as ``python -I -S worker.py SITE_DIR...``
 with the protocol on stdin/stdout. It imports nothing from the project: only the
-standard library, numpy and this folder's ``wire.py`` (copied next to it).
+standard library, numpy and this folder's ``wire.py`` and ``lazy.py`` (copied next to it).
 
 Nothing this process says is trusted: the judge validates every answer and
 measures time itself. Student output goes to ``output.log`` in the working folder.
@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import linecache  # noqa: E402
 import traceback  # noqa: E402
 
+import lazy  # noqa: E402
 import wire  # noqa: E402
 
 
@@ -33,24 +34,6 @@ def _take_protocol_channel():
     sys.stdout = open(1, "w", buffering=1, closefd=False)
     sys.stderr = open(2, "w", buffering=1, closefd=False)
     return from_judge, to_judge
-
-
-class _ImportedOnFirstUse:
-    """Makes ``pyplot`` a module that runs its code on first use: notebooks import it for
-    figures that grading never draws, and importing it costs a third of a second."""
-
-    NAMES = ("matplotlib.pyplot",)
-
-    def find_spec(self, name, path=None, target=None):
-        if name not in self.NAMES:
-            return None
-        import importlib.machinery
-        import importlib.util
-
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = importlib.util.LazyLoader(spec.loader)
-        return spec
 
 
 class _Shell:
@@ -148,7 +131,13 @@ def _drive(namespace, request):
 
 def main() -> None:
     from_judge, to_judge = _take_protocol_channel()
-    sys.meta_path.insert(0, _ImportedOnFirstUse())
+    lazy.import_on_first_use()
+    if os.path.exists(os.path.join(os.path.dirname(os.path.abspath(__file__)), "driver.py")):
+        try:
+            import driver  # noqa: F401 (its imports, TensorFlow's seconds among them, before the judge waits on them)
+        except BaseException as error:  # the assignment's own code: the grader's failure, said as such
+            _send(to_judge, {"event": "broken", "message": f"{type(error).__name__}: {error}"[:2000]})
+            return
     _send(to_judge, {"event": "ready"})  # the sandbox started: what fails from here on is the notebook's
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     namespace["get_ipython"] = lambda: shell

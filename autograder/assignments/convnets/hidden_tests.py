@@ -26,9 +26,9 @@ from autograder.assignments.convnets.cases import (BAD_SPECS, BATCH_NORM_CORNERS
                                                    dense_case, digits, init_weights, residual_case, resnet_case,
                                                    train_case)
 from autograder.assignments.convnets.checks import (check_counts, check_glorot_uniform, check_he_normal, check_history,
-                                                    check_no_keras_layers, check_run, check_shape,
-                                                    check_starting_values, check_summary, check_trained,
-                                                    check_training, check_uses_tf_function, clear_of_kinks,
+                                                    check_no_keras_layers, check_run, check_run_clear_of_kinks,
+                                                    check_shape, check_starting_values, check_summary, check_trained,
+                                                    check_training, check_uses_tf_function,
                                                     drive_init, drive_training_within_budget, driven, nested,
                                                     uses_batch_norm)
 from autograder.judge import Failure, expect_value_error, graded
@@ -165,8 +165,8 @@ RESIDUAL_GRADIENTS = {"identity shortcut, training=True": ("identity shortcut, s
 def test_residual_unit_gradients(student, rng, case):
     """gradients through tf.GradientTape with respect to x and every weight"""
     corner, training = RESIDUAL_GRADIENTS[case]
-    inputs = clear_of_kinks("residual_unit", lambda: residual_case(rng, corner, training, gradients=True))
-    check_run(student, "residual_unit", corner, inputs, "the unit's output")
+    check_run_clear_of_kinks(student, "residual_unit", corner,
+                             lambda: residual_case(rng, corner, training, gradients=True), "the unit's output")
 
 
 @graded("residual_unit", points=0.25)
@@ -201,8 +201,8 @@ DENSE_GRADIENTS = {"2 layers, training=True": ("2 layers, growth rate 3", True),
 def test_dense_block_gradients(student, rng, case):
     """gradients through tf.GradientTape with respect to x and every weight"""
     corner, training = DENSE_GRADIENTS[case]
-    inputs = clear_of_kinks("dense_block", lambda: dense_case(rng, corner, training, gradients=True))
-    check_run(student, "dense_block", corner, inputs, "the block's output")
+    check_run_clear_of_kinks(student, "dense_block", corner, lambda: dense_case(rng, corner, training, gradients=True),
+                             "the block's output")
 
 
 @graded("dense_block", points=0.25)
@@ -269,8 +269,8 @@ def test_resnet_forward_training(student, rng, corner):
 def test_resnet_forward_gradients(student, rng):
     """gradients through tf.GradientTape reach x and every trainable weight"""
     corner = "widths (4, 6), 8x8x1 images"
-    inputs = clear_of_kinks("resnet_forward", lambda: resnet_case(rng, corner, training=True, gradients=True))
-    check_run(student, "resnet_forward", corner, inputs, "the logits")
+    check_run_clear_of_kinks(student, "resnet_forward", corner,
+                             lambda: resnet_case(rng, corner, training=True, gradients=True), "the logits")
 
 
 @graded("resnet_forward", points=0.25)

@@ -279,17 +279,30 @@ def test_resnet_forward_equals_keras_layers(expected, tf, driver, corner, traini
     assert_moving_statistics(driver, result["after"], keras_after, inputs["weights"], training)
 
 
-def test_the_kink_watch_sees_the_relus_of_the_reference(tf, ref):
+def test_the_kink_watch_sees_the_relus_of_the_reference(expected, tf, ref):
     """Gradient cases are drawn clear of ReLU kinks by watching tf.nn.relu while the
     reference runs: were its ReLUs written another way, no case would ever be redrawn."""
-    from autograder.assignments.convnets.checks import KINK_MARGIN, clear_of_kinks, closest_to_a_kink
+    from autograder.assignments.convnets.checks import KINK_MARGIN, check_run_clear_of_kinks, closest_to_a_kink
+    from autograder.judge import Returned
+
+    class ReferenceInTheSandbox:
+        """A student whose every run is the reference's: it keeps the inputs it ran last."""
+
+        stopped = set()
+
+        def drive(self, scenario, functions, timeout=None, **inputs):
+            self.inputs = inputs
+            return Returned(expected(scenario, inputs), inputs, None, scenario, 0.0)
 
     rng = np.random.default_rng(11)
-    for function, draw in (("residual_unit", lambda: residual_case(rng, "projection, stride 1", True, True)),
-                           ("dense_block", lambda: dense_case(rng, "2 layers, growth rate 3", True, True)),
-                           ("resnet_forward", lambda: resnet_case(rng, "widths (4, 6), 8x8x1 images", True, True))):
+    student = ReferenceInTheSandbox()
+    for function, corner, draw in (
+            ("residual_unit", "projection, stride 1", lambda: residual_case(rng, "projection, stride 1", True, True)),
+            ("dense_block", "2 layers", lambda: dense_case(rng, "2 layers, growth rate 3", True, True)),
+            ("resnet_forward", "widths (4, 6)", lambda: resnet_case(rng, "widths (4, 6), 8x8x1 images", True, True))):
         assert 0 <= closest_to_a_kink(function, draw()) < 1.0, function
-        assert closest_to_a_kink(function, clear_of_kinks(function, draw)) > KINK_MARGIN, function
+        check_run_clear_of_kinks(student, function, corner, draw, "the output")
+        assert closest_to_a_kink(function, student.inputs) > KINK_MARGIN, function
 
 
 # --------------------------------------------------------------------------- gradients vs finite differences

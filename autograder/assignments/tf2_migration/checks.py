@@ -13,7 +13,7 @@ import numpy as np
 from autograder.assignments.tf2_migration import ASSIGNMENT, TF1_OUTPUTS, TF1_STEPS, TRAINING
 from autograder.assignments.tf2_migration.cases import NAMES, Source, contract_batches, tf1_apply_gradients
 from autograder.assignments.tf2_migration.tf1_reference import TF1Network
-from autograder.judge import Failure, Scalar, check_array, check_number, describe_value, plain
+from autograder.judge import Failure, Scalar, check_array, check_number, describe_value, meanwhile, plain
 from autograder.messages import say
 
 KERAS_CLASSES = {"sgd": "SGD", "adam": "Adam"}
@@ -155,18 +155,50 @@ def check_glorot_uniform(made: dict, fans: dict, case: str) -> None:
             raise Failure(say("tf2_migration.glorot_spread", std=w.std(), expected=limit / np.sqrt(3), **facts))
 
 
-def check_optimizer_steps(report: dict, inputs: dict, case: str) -> None:
-    """The weights after the student's optimizer applied the gradients equal TF1's."""
+def tf1_forward(weights: dict, x) -> np.ndarray:
+    with TF1Network(weights) as tf1:
+        return tf1.forward(x)
+
+
+def tf1_loss(weights: dict, x, y) -> float:
+    with TF1Network(weights) as tf1:
+        return tf1.loss(x, y)
+
+
+def tf1_train(inputs: dict) -> tuple:
+    """``(losses, weights after)``: TF1's train_op on each of ``inputs["batches"]``."""
+    with TF1Network(inputs["weights"], inputs["optimizer"], inputs["learning_rate"]) as tf1:
+        return tf1.train(inputs["batches"]), tf1.weights()
+
+
+def tf1_fit(inputs: dict) -> tuple:
+    """``(losses, validation losses, weights after)``: TF1's train_op over the contract's
+    batches, epoch by epoch."""
+    expected_loss, expected_val = [], []
+    with TF1Network(inputs["weights"], inputs["optimizer"], inputs["learning_rate"]) as tf1:
+        for epoch in range(inputs["epochs"]):
+            batches = contract_batches(inputs["x"], inputs["y"], inputs["batch_size"], inputs["seed"], epoch)
+            expected_loss.append(tf1.train(batches).mean())
+            if "x_val" in inputs:
+                expected_val.append(tf1.loss(inputs["x_val"], inputs["y_val"]))
+        return expected_loss, expected_val, tf1.weights()
+
+
+def check_optimizer_steps(student, cells, inputs: dict) -> None:
+    """The weights after the student's optimizer applied the gradients equal TF1's, which
+    the judge computes while the student's optimizer runs."""
     optimizer, gradients = inputs["name"], inputs["gradients"]
-    expected = tf1_apply_gradients(inputs["weights"], optimizer, inputs["learning_rate"], gradients)
-    check_weights(report["weights"], expected, f"{len(gradients)} {KERAS_CLASSES[optimizer]} steps", case)
+    with meanwhile(tf1_apply_gradients, inputs["weights"], optimizer, inputs["learning_rate"], gradients) as tf1:
+        report, case = drive_optimizer(student, cells, **inputs)
+    check_weights(report["weights"], tf1.result(), f"{len(gradients)} {KERAS_CLASSES[optimizer]} steps", case)
 
 
-def check_train_steps(result, inputs: dict) -> None:
+def check_train_steps(student, cells, inputs: dict) -> None:
     """Each loss ``train_step`` returned is TF1's before its update, and the weights after
     every batch of ``inputs`` are TF1's."""
-    with TF1Network(inputs["weights"], inputs["optimizer"], inputs["learning_rate"]) as tf1:
-        expected_losses, expected_weights = tf1.train(inputs["batches"]), tf1.weights()
+    with meanwhile(tf1_train, inputs) as tf1:
+        result = drive(student, cells, "train_step", **inputs)
+    expected_losses, expected_weights = tf1.result()
     losses = driven(result, "losses", "train_step")
     for step, (loss, expected) in enumerate(zip(losses, expected_losses), start=1):
         name = f"the loss train_step returned at step {step} (the loss before its update)"
@@ -175,17 +207,12 @@ def check_train_steps(result, inputs: dict) -> None:
     check_weights(result.value["weights"], expected_weights, steps, result.case)
 
 
-def check_fit(result, inputs: dict) -> None:
+def check_fit(student, cells, inputs: dict) -> None:
     """The history and the weights ``fit`` left equal TF1's over the contract's batches."""
     epochs, validation = inputs["epochs"], "x_val" in inputs
-    expected_loss, expected_val = [], []
-    with TF1Network(inputs["weights"], inputs["optimizer"], inputs["learning_rate"]) as tf1:
-        for epoch in range(epochs):
-            batches = contract_batches(inputs["x"], inputs["y"], inputs["batch_size"], inputs["seed"], epoch)
-            expected_loss.append(tf1.train(batches).mean())
-            if validation:
-                expected_val.append(tf1.loss(inputs["x_val"], inputs["y_val"]))
-        expected_weights = tf1.weights()
+    with meanwhile(tf1_fit, inputs) as tf1:
+        result = drive(student, cells, "fit", **inputs)
+    expected_loss, expected_val, expected_weights = tf1.result()
     history = driven(result, "history", "fit")
     if not isinstance(history, dict) or set(history) != {"loss", "val_loss"}:
         raise Failure(say("tf2_migration.not_history", got=describe_value(history), case=result.case))

@@ -20,9 +20,9 @@ from autograder.assignments.tf2_migration.checks import (check_fit, check_float3
                                                          check_shapes, check_tf2_only, check_train_steps, check_trained,
                                                          check_zero_biases, drive, drive_fit_within_budget,
                                                          drive_init_params, drive_optimizer, driven, implemented,
-                                                         is_tf_function)
+                                                         is_tf_function, tf1_forward, tf1_loss)
 from autograder.assignments.tf2_migration.tf1_reference import TF1Network
-from autograder.judge import Failure, check_array, graded
+from autograder.judge import Failure, check_array, graded, meanwhile
 from autograder.messages import say
 from solutions import tf2_migration as reference
 
@@ -86,11 +86,10 @@ def test_init_params_is_tf2(cells):
 def test_forward_equals_tf1(student, cells, rng, corner):
     """the logits equal the TF1 graph's for the same weights and images"""
     case = network_case(rng, corner)
-    result = drive(student, cells, "forward", weights=case["weights"], x=case["x"])
-    with TF1Network(case["weights"]) as tf1:
-        expected = tf1.forward(case["x"])
+    with meanwhile(tf1_forward, case["weights"], case["x"]) as expected:
+        result = drive(student, cells, "forward", weights=case["weights"], x=case["x"])
     check_float32(result.value, "logits", result.case)
-    check_array(result.value, expected, "logits", result.case, tolerance=TF1_OUTPUTS)
+    check_array(result.value, expected.result(), "logits", result.case, tolerance=TF1_OUTPUTS)
 
 
 @graded("forward", points=0.25)
@@ -107,10 +106,9 @@ def test_forward_is_tf2(cells):
 def test_compute_loss_equals_tf1(student, cells, rng, corner):
     """the loss equals the TF1 graph's cost: mean softmax cross-entropy"""
     case = network_case(rng, corner)
-    result = drive(student, cells, "compute_loss", **case)
-    with TF1Network(case["weights"]) as tf1:
-        expected = tf1.loss(case["x"], case["y"])
-    check_scalar_loss(result.value, expected, "the loss", result.case)
+    with meanwhile(tf1_loss, case["weights"], case["x"], case["y"]) as expected:
+        result = drive(student, cells, "compute_loss", **case)
+    check_scalar_loss(result.value, expected.result(), "the loss", result.case)
 
 
 @graded("compute_loss", points=0.25)
@@ -126,16 +124,14 @@ def test_compute_loss_is_tf2(cells):
 def test_sgd_step_equals_gradient_descent_optimizer(student, cells, rng):
     """'sgd': one step equals TF1's GradientDescentOptimizer"""
     inputs = optimizer_case(rng, "sgd", learning_rate=float(rng.uniform(0.05, 0.5)), steps=1)
-    report, case = drive_optimizer(student, cells, **inputs)
-    check_optimizer_steps(report, inputs, case)
+    check_optimizer_steps(student, cells, inputs)
 
 
 @graded("make_optimizer", points=1.25)
 def test_adam_steps_equal_adam_optimizer(student, cells, rng):
     """'adam': six steps equal TF1's AdamOptimizer (epsilon 1e-8)"""
     inputs = optimizer_case(rng, "adam", learning_rate=float(rng.uniform(1e-3, 1e-2)), steps=6)
-    report, case = drive_optimizer(student, cells, **inputs)
-    check_optimizer_steps(report, inputs, case)
+    check_optimizer_steps(student, cells, inputs)
 
 
 @graded("make_optimizer", points=0.75)
@@ -161,14 +157,14 @@ def test_make_optimizer_is_tf2(cells):
 def test_sgd_step_returns_the_loss_before_the_update(student, cells, rng):
     """one SGD step on float64 images: returns the loss before the update; the weights move as TF1's train_op"""
     inputs = train_case(rng, "sgd", learning_rate=float(rng.uniform(0.05, 0.5)), steps=1, dtype=np.float64)
-    check_train_steps(drive(student, cells, "train_step", **inputs), inputs)
+    check_train_steps(student, cells, inputs)
 
 
 @graded("train_step", points=1.0)
 def test_adam_steps_equal_tf1(student, cells, rng):
     """six Adam steps: each returned loss and the weights after equal TF1's sess.run([train_op, cost])"""
     inputs = train_case(rng, "adam", learning_rate=1e-3, steps=6, dtype=np.float32)
-    check_train_steps(drive(student, cells, "train_step", **inputs), inputs)
+    check_train_steps(student, cells, inputs)
 
 
 @graded("train_step", points=0.5)
@@ -249,14 +245,14 @@ def test_accuracy_is_tf2(cells):
 def test_fit_follows_the_contract_order(student, cells, rng):
     """each epoch visits the batches in the contract's order; the history and the weights equal TF1's"""
     inputs = fit_case(rng, epochs=3, validation=True)
-    check_fit(drive(student, cells, "fit", **inputs), inputs)
+    check_fit(student, cells, inputs)
 
 
 @graded("fit", points=0.5)
 def test_fit_without_validation(student, cells, rng):
     """without validation data, val_loss is []"""
     inputs = fit_case(rng, epochs=2, validation=False)
-    check_fit(drive(student, cells, "fit", **inputs), inputs)
+    check_fit(student, cells, inputs)
 
 
 @graded("fit", points=1.0)
