@@ -164,6 +164,25 @@ def test_object_dtype_is_refused_from_its_header():
     refused(message({"a0": npy("|O", (1,), b"\x80\x04N.")}), match="dtype")
 
 
+def raw_npy(header: str, data: bytes = bytes(8)) -> bytes:
+    """An .npy file with ``header`` as its text, padded as numpy pads it."""
+    text = header.encode() + b" " * (-(len(header) + 11) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + data
+
+
+@pytest.mark.parametrize("header", [
+    "{'shape': (1,), 'fortran_order': False, 'descr': '<f8', }",  # numpy reads it; numpy never writes it
+    "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'extra': 1, }",
+    "{'descr': '<f8', 'fortran_order': 0, 'shape': (1,), }",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': (2 - 1,), }",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': (-1,), }",
+    "{'descr': '<M8[D]', 'fortran_order': False, 'shape': (1,), }",  # a date, not a number
+])
+def test_a_header_is_read_only_in_the_form_numpy_writes_it(header):
+    """Headers are matched against numpy's own form, never evaluated: anything else is refused."""
+    refused(message({"a0": raw_npy(header)}), match="header")
+
+
 @pytest.mark.parametrize("member", ["a0", "__tree__"])
 def test_structured_dtype_is_refused(member):
     """A structured array, as data or as the tree (whose bytes would otherwise be used)."""
