@@ -183,7 +183,7 @@ def _grade(args, cli) -> int:
 
 def _grade_one(args) -> dict:
     """Grade one notebook: under the run a batch resolved (``--run``), or one resolved here."""
-    from autograder.judge.student import discard_sandbox_ahead, start_sandbox_ahead
+    from autograder.judge.student import discard_sandbox_ahead
     from autograder.report import results
     from autograder.run import CalibrationFailed, Run, resolve
 
@@ -194,11 +194,10 @@ def _grade_one(args) -> dict:
         try:
             run = resolve(args.assignment, args.seed, args.device, args.limits, hidden=[args.out.resolve()],
                           recalibrate=args.recalibrate)
-            start_sandbox_ahead(run.task, run.hidden)  # while the judge imports and reads the notebook
             try:
                 data = batch.grade_submission(args.path, run, args.out)
             finally:
-                discard_sandbox_ahead()  # none is left when the notebook could not be read
+                discard_sandbox_ahead()  # the one started for a notebook that could not be read
         except CalibrationFailed as error:
             reason = say("course.calibration_failed", assignment=args.assignment, reason=error)
             data = results.not_graded(args.assignment, reason, 0.0, args.seed)

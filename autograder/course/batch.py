@@ -139,9 +139,14 @@ def grade_submission(path: Path, run: "Run", out: Path) -> dict:
     """Grade the notebook at ``path`` under ``run`` into the folder ``out`` (its results
     and feedback); return the results. The one way every door grades a submission:
     the command line, each judge process of a batch, Gradescope."""
+    from autograder.judge.student import start_sandbox_ahead
+
+    run = run.hiding(Path(out).resolve())
+    # the sandbox starts while the grader (pytest, the checks) is imported and the notebook read
+    start_sandbox_ahead(run.task, run.hidden)
     from autograder.grading import grade
 
-    graded = grade(path, run.hiding(Path(out).resolve()))
+    graded = grade(path, run)
     if "not_graded" in graded:
         data = results.not_graded(run.assignment, graded["not_graded"], graded["seconds"], run.seed)
     else:

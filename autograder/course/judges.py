@@ -104,7 +104,7 @@ def _ended(returncode: int) -> str:
 def serve(run_file: Path) -> int:
     """The judge's side: grade each submission the batch sends, until stdin closes."""
     from autograder.course.batch import grade_submission
-    from autograder.judge.student import discard_sandbox_ahead, grade_one_after_another, start_sandbox_ahead
+    from autograder.judge.student import discard_sandbox_ahead, grade_one_after_another
     from autograder.report import results
     from autograder.run import Run
 
@@ -112,7 +112,6 @@ def serve(run_file: Path) -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever else prints stays off the channel
     sys.stdout = sys.stderr
     run = Run.from_json(run_file.read_text())
-    start_sandbox_ahead(run.task, run.hidden)
     grade_one_after_another()
     for line in sys.stdin:
         task = json.loads(line)

@@ -228,9 +228,12 @@ _ahead: list = []  # at most one _Ahead
 
 
 def start_ahead(limits: Limits, hidden=(), driver=None, imports=()) -> None:
-    """Start the sandbox for the next grading now, in the background."""
-    discard_ahead()
-    _ahead.append(_Ahead((limits, tuple(hidden), driver, tuple(imports))))
+    """Start the sandbox for the next grading now, in the background, unless one that
+    serves it is on its way already."""
+    kind = (limits, tuple(hidden), driver, tuple(imports))
+    if not (_ahead and _serves(_ahead[0].kind, kind)):
+        discard_ahead()
+        _ahead.append(_Ahead(kind))
 
 
 def started_runner(limits: Limits, hidden=(), driver=None, imports=()) -> Runner:
