@@ -178,3 +178,22 @@ def test_time_that_grows_faster_than_the_work_fails_the_budget(tmp_path, calibra
     assert budget and all(t["score"] == 0 for t in budget)
     assert "grows" in budget[0]["output"] and "np.append" in budget[0]["output"], budget[0]["output"]
     assert all(t["score"] == t["max_score"] for t in forward if t not in budget), failures(results)
+
+
+def test_what_the_judge_computes_meanwhile_is_waited_for_and_its_errors_are_raised():
+    """A check's reference runs in a thread while the student's call runs: the check goes
+    on only once it ended, whatever the call did, and an error of the judge's own is
+    raised, never lost."""
+    import time
+
+    from autograder.judge import Failure, meanwhile
+
+    done = []
+    with pytest.raises(Failure, match="the student's call"):
+        with meanwhile(lambda: time.sleep(0.2) or done.append("reference")):
+            raise Failure("the student's call failed")
+    assert done == ["reference"]  # not left running into the next check
+    with meanwhile(lambda: 1 / 0) as reference:
+        pass
+    with pytest.raises(ZeroDivisionError):
+        reference.result()
