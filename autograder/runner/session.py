@@ -208,11 +208,11 @@ class _Ahead:
     def _start(self) -> None:
         try:
             self.runner = Runner(*self.kind)
-        except SandboxUnavailable as problem:
+        except BaseException as problem:  # raised where the sandbox is taken, as a start there would
             self.problem = problem
 
     def take(self) -> "Runner":
-        """The started runner; :class:`SandboxUnavailable` if it could not start."""
+        """The started runner, or what starting it raised (:class:`SandboxUnavailable`)."""
         self.thread.join()
         if self.problem:
             raise self.problem
