@@ -518,3 +518,27 @@ def test_the_sandbox_uses_namespaces_wherever_the_kernel_gives_them():
     kernel_allows = shutil.which("unshare") and subprocess.run(
         ["unshare", *prefix, "--mount", "--net", "--pid", "--fork", "true"], capture_output=True).returncode == 0
     assert sandbox.namespaces_available() == bool(kernel_allows)
+
+
+def test_rewriting_inspect_in_the_sandbox_hides_no_code_from_the_judge():
+    """What a function's code uses is read by the judge from the cells the sandbox ran:
+    a notebook that rewrites ``inspect`` and ``ast`` in its own process to show other
+    code changes nothing. A Keras layer in a helper is found; a training step that a
+    module-level helper wraps in ``tf.function`` counts."""
+    from autograder.assignments.convnets.checks import check_no_keras_layers, check_uses_tf_function
+    from autograder.judge import Failure
+
+    cells = [{"label": "cell 1", "source": "import inspect, ast\n"
+                                           "inspect.getsource = lambda obj: 'def batch_norm(): pass'\n"
+                                           "ast.parse = lambda *args, **kwargs: ast.Module(body=[], type_ignores=[])\n"},
+             {"label": "cell 2", "source": "def _normalise(x):\n    return tf.keras.layers.BatchNormalization()(x)\n\n"
+                                           "def batch_norm(x, params, training):\n    return _normalise(x)\n"},
+             {"label": "cell 3", "source": "def _one_step(x, y):\n    return x\n\nstep = tf.function(_one_step)\n\n"
+                                           "def train_resnet(params, optimizer, x, y, epochs, batch_size, seed=0):\n"
+                                           "    return {'loss': [float(step(x, y))]}\n"}]
+    with pytest.raises(Failure, match="tf.keras.layers.BatchNormalization"):
+        check_no_keras_layers(cells, "batch_norm")
+    check_uses_tf_function(cells, "train_resnet")
+    cells[2]["source"] = cells[2]["source"].replace("tf.function(_one_step)", "_one_step")
+    with pytest.raises(Failure, match="tf.function"):
+        check_uses_tf_function(cells, "train_resnet")

@@ -18,11 +18,11 @@ from contextlib import contextmanager
 import numpy as np
 import tensorflow as tf
 
-from autograder.assignments.convnets import GRADIENTS, OUTPUTS, TRAINED, TRAINING
+from autograder.assignments.convnets import ASSIGNMENT, GRADIENTS, OUTPUTS, TRAINED, TRAINING
 from autograder.assignments.convnets import driver
 from autograder.assignments.convnets.cases import batch_norm_case
-from autograder.judge import (Failure, Scalar, check_array, check_int, check_number, describe_value, meanwhile,
-                              plain)
+from autograder.judge import (Failure, Scalar, Source, check_array, check_int, check_number, describe_value,
+                              meanwhile, plain)
 from autograder.messages import say
 from solutions import convnets as reference
 
@@ -253,32 +253,30 @@ def uses_batch_norm(student, function: str):
 KERAS_LAYERS = ("BatchNormalization", "Conv2D", "Dense", "Concatenate", "Add", "ReLU", "GlobalAveragePooling2D")
 
 
-def read_code(student, function: str):
-    """The driver's reading of the function's own code, once it is implemented; None when
-    its source cannot be read (nothing is then held against it)."""
-    report = plain(student.drive("code", (function,), name=function).value)
-    if isinstance(report, dict) and report.get("not_implemented") is True:
+def read_code(cells, function: str) -> Source:
+    """The cells the sandbox ran, read here, once ``function`` is defined and no longer
+    raises NotImplementedError."""
+    source = Source(cells, ASSIGNMENT.functions)
+    if not source.defines(function):
+        raise Failure(say("call.missing", function=function))
+    if not source.implemented(function):
         raise Failure(say("call.not_implemented", function=function))
-    return report if isinstance(report, dict) and isinstance(report.get("names"), list) else None
+    return source
 
 
-def check_no_keras_layers(student, function: str) -> None:
-    """No Keras layer, and nothing of tf.compat.v1, in the function's own code."""
-    report = read_code(student, function)
-    dotted = [str(name).split(".") for name in (report or {}).get("names", []) if "." in str(name)]
+def check_no_keras_layers(cells, function: str) -> None:
+    """No Keras layer, and nothing of tf.compat.v1, in the function's code or its helpers'."""
+    dotted = [name.split(".") for name in read_code(cells, function).names(function) if "." in name]
     found = sorted(".".join(parts) for parts in dotted
                    if "layers" in parts[1:] or parts[-1] in KERAS_LAYERS or "compat" in parts)
     if found:
         raise Failure(say("convnets.uses_keras", function=function, found=max(found, key=len)))
 
 
-def check_uses_tf_function(student, function: str) -> None:
-    """The function makes a tf.function, or calls one of the notebook's."""
-    report = read_code(student, function)
-    if report is None:
-        return
-    names = set(report["names"])
-    if not ({"function", "tf.function"} & names or report.get("calls_tf_function") is True):
+def check_uses_tf_function(cells, function: str) -> None:
+    """The function, or a helper it calls, makes a tf.function (``tf.function``, or
+    ``function`` imported from TensorFlow)."""
+    if not {"function", "tf.function"} & read_code(cells, function).names(function):
         raise Failure(say("convnets.no_tf_function", function=function))
 
 

@@ -12,10 +12,6 @@ arrays: the output, every variable after the call (keyed by its path, as
 ``train_resnet`` gets an optimizer built here (Keras ``SGD`` or ``Adam``), so that it is
 graded apart from everything but the functions it calls.
 """
-import ast
-import inspect
-import textwrap
-
 import numpy as np
 import tensorflow as tf
 
@@ -148,32 +144,7 @@ def train_resnet(namespace, weights, optimizer, learning_rate, x, y, epochs, bat
     return {"history": history, "after": {path: leaf.numpy() for path, leaf in variables}}
 
 
-def code(namespace, name: str):
-    """What the student's function's own code names (names, and dotted attributes such as
-    ``tf.keras.layers.Conv2D``), whether it still raises NotImplementedError, and whether
-    it calls a ``tf.function`` of the notebook; None when its source cannot be read."""
-    python = getattr(student(namespace, name), "python_function", student(namespace, name))
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(python)))
-    except (OSError, TypeError, SyntaxError, ValueError):
-        return None
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
-            names |= {node.attr, ast.unparse(node)}
-        elif isinstance(node, ast.Name):
-            names.add(node.id)
-    raised = [node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-              for node in ast.walk(tree) if isinstance(node, ast.Raise) and node.exc is not None]
-    # the notebook's globals it names, comprehensions and inner functions included
-    called = [value for global_name, value in getattr(python, "__globals__", {}).items() if global_name in names]
-    return {"names": sorted(names)[:2000],
-            "not_implemented": any(getattr(node, "id", "") == "NotImplementedError" for node in raised),
-            "calls_tf_function": any(isinstance(value, tf.types.experimental.PolymorphicFunction) for value in called)}
-
-
 SCENARIOS = {
-    "code": code,
     "batch_norm": batch_norm,
     "residual_unit": residual_unit,
     "dense_block": dense_block,

@@ -10,9 +10,10 @@ TensorFlow functions run in the scenarios of ``driver.py`` on weights sent from 
 the same scenario runs the reference here: the output (float32), every variable after
 the call (the moving statistics move in training only) and the gradients of a fixed
 random weighted sum of the output, from a ``tf.GradientTape``, must agree. A wrong
-``batch_norm`` costs the functions that use it, and their feedback says so. The driver
-also reads each TensorFlow function's own code, as the notebook's visible tests do: no
-Keras layers, and training steps in a ``tf.function``.
+``batch_norm`` costs the functions that use it, and their feedback says so. The judge
+also reads each TensorFlow function's code and its helpers' in the cells the sandbox ran
+(never asking the sandbox, whose ``inspect`` the student's code can rewrite), as the
+notebook's visible tests do: no Keras layers, and training steps in a ``tf.function``.
 
 ``train_resnet`` comes last: one that never ends then costs no second run of the notebook.
 """
@@ -133,9 +134,9 @@ def test_batch_norm_gradients(student, rng, training):
 
 
 @graded("batch_norm", points=0.25)
-def test_batch_norm_uses_no_keras_layers(student):
+def test_batch_norm_uses_no_keras_layers(cells):
     """built from tf.nn ops and tf.Variables, no Keras layer"""
-    check_no_keras_layers(student, "batch_norm")
+    check_no_keras_layers(cells, "batch_norm")
 
 
 # residual_unit ---------------------------------------------------------------------------
@@ -170,9 +171,9 @@ def test_residual_unit_gradients(student, rng, case):
 
 
 @graded("residual_unit", points=0.25)
-def test_residual_unit_uses_no_keras_layers(student):
+def test_residual_unit_uses_no_keras_layers(cells):
     """built from tf.nn ops and tf.Variables, no Keras layer"""
-    check_no_keras_layers(student, "residual_unit")
+    check_no_keras_layers(cells, "residual_unit")
 
 
 # dense_block -----------------------------------------------------------------------------
@@ -206,9 +207,9 @@ def test_dense_block_gradients(student, rng, case):
 
 
 @graded("dense_block", points=0.25)
-def test_dense_block_uses_no_keras_layers(student):
+def test_dense_block_uses_no_keras_layers(cells):
     """built from tf.nn ops and tf.Variables, no Keras layer"""
-    check_no_keras_layers(student, "dense_block")
+    check_no_keras_layers(cells, "dense_block")
 
 
 # init_resnet -----------------------------------------------------------------------------
@@ -274,9 +275,9 @@ def test_resnet_forward_gradients(student, rng):
 
 
 @graded("resnet_forward", points=0.25)
-def test_resnet_forward_uses_no_keras_layers(student):
+def test_resnet_forward_uses_no_keras_layers(cells):
     """built from tf.nn ops and tf.Variables, no Keras layer"""
-    check_no_keras_layers(student, "resnet_forward")
+    check_no_keras_layers(cells, "resnet_forward")
 
 
 # train_resnet ----------------------------------------------------------------------------
@@ -289,9 +290,9 @@ def test_train_resnet_follows_the_contract_order(student, rng):
 
 
 @graded("train_resnet", points=0.25)
-def test_train_resnet_steps_in_a_tf_function(student):
+def test_train_resnet_steps_in_a_tf_function(cells):
     """takes its steps in a tf.function"""
-    check_uses_tf_function(student, "train_resnet")
+    check_uses_tf_function(cells, "train_resnet")
 
 
 @graded("train_resnet", points=0.75)

@@ -5,6 +5,8 @@ import functools
 
 import numpy as np
 
+from autograder.judge import source
+
 NAMES = ("conv_w", "conv_b", "w1", "b1", "w2", "b2")
 
 # Corners of the network: image shape (H, W, C), kernels, units, classes, batch, dtype.
@@ -153,67 +155,14 @@ TF1_ATTRIBUTES = {"Session", "InteractiveSession", "placeholder", "placeholder_w
                   "feed_dict"}
 
 
-class Source:
-    """The cells the sandbox ran, parsed: where each top-level name was last defined, and
-    what a contract function's code (with its helpers and its cell) uses."""
+class Source(source.Source):
+    """The cells the sandbox ran, read on the judge's side (``judge.source``), and the
+    names that importing TF1's modules bound."""
 
     def __init__(self, cells: list, contract: tuple):
-        self.contract = set(contract)
-        self.order = tuple(contract)
-        self.definitions = {}  # name: (cell label, node, the cell's statements)
-        self.tf1_aliases = set()  # names bound by importing TF1 modules
-        for cell in cells:
-            try:
-                tree = ast.parse(_without_magics(cell["source"]))
-            except Exception:  # noqa: BLE001 (SyntaxError; RecursionError or MemoryError when nested deep)
-                continue  # it raised when it ran, and defined nothing
-            for node in tree.body:
-                for name in _bound_names(node):
-                    self.definitions[name] = (cell["label"], node, tree.body)
-            for node in ast.walk(tree):
-                self.tf1_aliases |= _tf1_imported_names(node)
-
-    def defines(self, function: str) -> bool:
-        return function in self.definitions
-
-    def reach(self, function: str, with_cell: bool = True) -> list:
-        """``[(cell label, node)]``: the function's definition, the top-level statements of
-        its cell (unless not ``with_cell``), and the helpers they use (other contract
-        functions are graded on their own)."""
-        label, node, cell = self.definitions[function]
-        parts = [(label, node)] + [(label, s) for s in cell if with_cell
-                                   and not _bound_names(s) & (self.contract | {function})
-                                   and not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-        seen = {function}
-        queue = list(parts)
-        while queue:
-            _, part = queue.pop()
-            for name in _loaded_names(part):
-                if name in self.definitions and name not in seen and name not in self.contract:
-                    seen.add(name)
-                    helper_label, helper, _ = self.definitions[name]
-                    parts.append((helper_label, helper))
-                    queue.append((helper_label, helper))
-        return parts
-
-    def calls(self, function: str) -> list:
-        """The other contract functions that ``function``'s code calls, directly, through its
-        helpers or through one another: the nearest first and, as near, the later in the
-        contract (which builds on the earlier) first. Statements beside the definition in
-        its cell do not count: they ran once, when the cell did."""
-        found, level = [], [function]
-        while level:
-            callees = {name for caller in level if self.defines(caller)
-                       for _, part in self.reach(caller, with_cell=False) for name in _loaded_names(part)}
-            level = [name for name in reversed(self.order) if name in callees and name not in found + [function]]
-            found += level
-        return found
-
-    def implemented(self, function: str) -> bool:
-        """Defined, and no function of its reach still raises NotImplementedError."""
-        if not self.defines(function):
-            return False
-        return not any(_raises_not_implemented(node) for _, node in self.reach(function))
+        super().__init__(cells, contract)
+        self.tf1_aliases = {name for _, tree in self.trees for node in ast.walk(tree)
+                            for name in _tf1_imported_names(node)}
 
     def tf1_uses(self, function: str) -> list:
         """``["tf.compat.v1 (line 3 of cell 9 (compute_loss))", ...]``: TF1 API the function reaches."""
@@ -224,44 +173,6 @@ class Source:
                 if what:
                     found.append(f"{what} (line {node.lineno} of {label})")
         return list(dict.fromkeys(found))
-
-    def uses(self, function: str, name: str) -> bool:
-        """Whether the function's reach names ``name`` (``tf.GradientTape``, ``GradientTape``)."""
-        return any(getattr(node, "attr", None) == name or getattr(node, "id", None) == name
-                   for _, part in self.reach(function) for node in ast.walk(part))
-
-    def wrapped_in_tf_function(self, function: str) -> bool:
-        """``@tf.function`` (with or without arguments) on its definition, or
-        ``function = tf.function(...)``."""
-        _, node, _ = self.definitions[function]
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return any(_is_tf_function(decorator) for decorator in node.decorator_list)
-        return isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _is_tf_function(node.value.func)
-
-
-def _without_magics(source: str) -> str:
-    """IPython's magic and shell lines blanked, so that line numbers stay those of the cell."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
-
-
-def _bound_names(node) -> set:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {node.name}
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return {t.id for t in targets if isinstance(t, ast.Name)}
-    return set()
-
-
-def _loaded_names(node) -> set:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
-def _dotted(node) -> str:
-    try:
-        return ast.unparse(node)
-    except (ValueError, TypeError, AttributeError):
-        return ""
 
 
 def _is_tf1_module(module: str) -> bool:
@@ -283,33 +194,17 @@ def _tf1_use(node, aliases: set) -> str:
     """What in ``node`` is TF1's API, in words; "" when nothing."""
     if isinstance(node, ast.Attribute):
         if node.attr in TF1_ATTRIBUTES:
-            return _dotted(node)
-        if node.attr == "v1" and _dotted(node.value).split(".")[-1] == "compat":
-            return _dotted(node)
+            return source.dotted(node)
+        if node.attr == "v1" and source.dotted(node.value).split(".")[-1] == "compat":
+            return source.dotted(node)
     if isinstance(node, ast.Name) and node.id in aliases:
         return node.id
     if isinstance(node, ast.keyword) and node.arg == "feed_dict":
         return "feed_dict="
     if isinstance(node, ast.Import) and any(_is_tf1_module(alias.name) for alias in node.names):
-        return _dotted(node)
+        return source.dotted(node)
     if isinstance(node, ast.ImportFrom) and _tf1_imported_names(node):
-        return _dotted(node)
+        return source.dotted(node)
     return ""
 
 
-def _is_tf_function(node) -> bool:
-    if isinstance(node, ast.Call):
-        node = node.func
-    dotted = _dotted(node)
-    return dotted == "function" or dotted.endswith(".function")
-
-
-def _raises_not_implemented(node) -> bool:
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    for statement in node.body:
-        if isinstance(statement, ast.Raise) and statement.exc is not None:
-            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
-            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
-                return True
-    return False
