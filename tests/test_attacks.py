@@ -538,6 +538,10 @@ def test_rewriting_inspect_in_the_sandbox_hides_no_code_from_the_judge():
                                            "    return {'loss': [float(step(x, y))]}\n"}]
     with pytest.raises(Failure, match="tf.keras.layers.BatchNormalization"):
         check_no_keras_layers(cells, "batch_norm")
+    # Keras beside the function in its cell, to compare with, is not the function's code
+    cells[1]["source"] = ("def batch_norm(x, params, training):\n    return tf.nn.relu(x)\n\n"
+                          "keras_says = tf.keras.layers.BatchNormalization()(tf.ones((2, 3)))\n")
+    check_no_keras_layers(cells, "batch_norm")
     check_uses_tf_function(cells, "train_resnet")
     cells[2]["source"] = cells[2]["source"].replace("tf.function(_one_step)", "_one_step")
     with pytest.raises(Failure, match="tf.function"):

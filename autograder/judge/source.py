@@ -67,11 +67,11 @@ class Source:
             return False
         return not any(_raises_not_implemented(node) for _, node in self.reach(function))
 
-    def names(self, function: str) -> set:
+    def names(self, function: str, with_cell: bool = True) -> set:
         """Every name and dotted attribute the function's reach names (``tf.nn.relu`` and
         ``relu``), and every module it imports (``tensorflow.keras.layers``)."""
         found = set()
-        for _, part in self.reach(function):
+        for _, part in self.reach(function, with_cell):
             for node in ast.walk(part):
                 if isinstance(node, ast.Attribute):
                     found |= {node.attr, dotted(node)}

@@ -265,8 +265,10 @@ def read_code(cells, function: str) -> Source:
 
 
 def check_no_keras_layers(cells, function: str) -> None:
-    """No Keras layer, and nothing of tf.compat.v1, in the function's code or its helpers'."""
-    dotted = [name.split(".") for name in read_code(cells, function).names(function) if "." in name]
+    """No Keras layer, and nothing of tf.compat.v1, in the function's code or its helpers'
+    (what else its cell ran, a comparison with Keras, is not the function's)."""
+    code = read_code(cells, function).names(function, with_cell=False)
+    dotted = [name.split(".") for name in code if "." in name]
     found = sorted(".".join(parts) for parts in dotted
                    if "layers" in parts[1:] or parts[-1] in KERAS_LAYERS or "compat" in parts)
     if found:
@@ -276,7 +278,7 @@ def check_no_keras_layers(cells, function: str) -> None:
 def check_uses_tf_function(cells, function: str) -> None:
     """The function, or a helper it calls, makes a tf.function (``tf.function``, or
     ``function`` imported from TensorFlow)."""
-    if not {"function", "tf.function"} & read_code(cells, function).names(function):
+    if not {"function", "tf.function"} & read_code(cells, function).names(function, with_cell=False):
         raise Failure(say("convnets.no_tf_function", function=function))
 
 
