@@ -56,6 +56,16 @@ def solution_namespace(assignment: str, edit=None) -> dict:
     return namespace
 
 
+def released_cell_namespace(assignment: str, cell_id: str) -> dict:
+    """The namespace the released notebook's locked cell ``cell_id`` leaves, run with
+    numpy as ``np`` (the data cell every student runs, say)."""
+    released = assignments.load(assignment).notebook("released")
+    cell = next(c for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id)
+    namespace = {"np": np}
+    run_cell(assignment, cell_id, plain_python(cell.source), namespace)
+    return namespace
+
+
 def run_cell(assignment: str, label: str, source: str, namespace: dict) -> None:
     """Run one cell's ``source`` (a visible test, say) in ``namespace``."""
     exec(compile(source, f"<{assignment}:{label}>", "exec"), namespace)

@@ -6,6 +6,9 @@ student code can rewrite ``inspect`` and ``ast`` in its own process, not in the 
 """
 import ast
 
+from autograder.judge.student import Failure
+from autograder.messages import say
+
 __all__ = ["Source", "dotted"]
 
 
@@ -24,6 +27,17 @@ class Source:
             for node in tree.body:
                 for name in _bound_names(node):
                     self.definitions[name] = (cell["label"], node, tree.body)
+
+    @classmethod
+    def of_implemented(cls, cells: list, contract: tuple, function: str) -> "Source":
+        """The cells read, once ``function`` is defined and no longer raises
+        NotImplementedError; else :class:`Failure`, saying which."""
+        source = cls(cells, contract)
+        if not source.defines(function):
+            raise Failure(say("call.missing", function=function))
+        if not source.implemented(function):
+            raise Failure(say("call.not_implemented", function=function))
+        return source
 
     def defines(self, function: str) -> bool:
         return function in self.definitions

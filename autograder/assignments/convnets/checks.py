@@ -253,22 +253,16 @@ def uses_batch_norm(student, function: str):
 KERAS_LAYERS = ("BatchNormalization", "Conv2D", "Dense", "Concatenate", "Add", "ReLU", "GlobalAveragePooling2D")
 
 
-def read_code(cells, function: str) -> Source:
-    """The cells the sandbox ran, read here, once ``function`` is defined and no longer
-    raises NotImplementedError."""
-    source = Source(cells, ASSIGNMENT.functions)
-    if not source.defines(function):
-        raise Failure(say("call.missing", function=function))
-    if not source.implemented(function):
-        raise Failure(say("call.not_implemented", function=function))
-    return source
+def names_in_code(cells, function: str) -> set:
+    """What the function's code and its helpers' name, read from the cells the sandbox
+    ran once it is implemented (what else its cell ran, a comparison with Keras, is not
+    the function's)."""
+    return Source.of_implemented(cells, ASSIGNMENT.functions, function).names(function, with_cell=False)
 
 
 def check_no_keras_layers(cells, function: str) -> None:
-    """No Keras layer, and nothing of tf.compat.v1, in the function's code or its helpers'
-    (what else its cell ran, a comparison with Keras, is not the function's)."""
-    code = read_code(cells, function).names(function, with_cell=False)
-    dotted = [name.split(".") for name in code if "." in name]
+    """No Keras layer, and nothing of tf.compat.v1, in the function's code or its helpers'."""
+    dotted = [name.split(".") for name in names_in_code(cells, function) if "." in name]
     found = sorted(".".join(parts) for parts in dotted
                    if "layers" in parts[1:] or parts[-1] in KERAS_LAYERS or "compat" in parts)
     if found:
@@ -278,7 +272,7 @@ def check_no_keras_layers(cells, function: str) -> None:
 def check_uses_tf_function(cells, function: str) -> None:
     """The function, or a helper it calls, makes a tf.function (``tf.function``, or
     ``function`` imported from TensorFlow)."""
-    if not {"function", "tf.function"} & read_code(cells, function).names(function, with_cell=False):
+    if not {"function", "tf.function"} & names_in_code(cells, function):
         raise Failure(say("convnets.no_tf_function", function=function))
 
 

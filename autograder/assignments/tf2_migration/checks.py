@@ -244,12 +244,7 @@ def check_trained(weights: dict, x, y) -> None:
 
 def implemented(cells, function: str) -> Source:
     """The parsed cells, once ``function`` is defined and no longer raises NotImplementedError."""
-    source = Source(cells, ASSIGNMENT.functions)
-    if not source.defines(function):
-        raise Failure(say("call.missing", function=function))
-    if not source.implemented(function):
-        raise Failure(say("call.not_implemented", function=function))
-    return source
+    return Source.of_implemented(cells, ASSIGNMENT.functions, function)
 
 
 def check_tf2_only(cells, function: str) -> None:
