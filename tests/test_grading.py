@@ -2,6 +2,7 @@
 stub scores zero, each mutant loses points on the function it breaks and only there,
 and each alternative correct implementation scores full marks."""
 import ast
+import functools
 
 import jsonschema
 import nbformat
@@ -127,9 +128,9 @@ def test_catalogues_are_large_enough():
 
 
 def test_budgets_are_measured_once_per_machine_and_again_when_that_changes(tmp_path, monkeypatch):
-    from autograder.judge import budgets
+    from autograder.judge import budgets, kept
 
-    monkeypatch.setenv(budgets.CACHE_VARIABLE, str(tmp_path / "kept"))
+    monkeypatch.setenv(kept.CACHE_VARIABLE, str(tmp_path / "kept"))
     conv = assignments.load("conv")
     measurements = []
     monkeypatch.setattr(budgets, "calibrate", lambda a, d: measurements.append(a.name) or {"conv_forward": 1.5})
@@ -145,6 +146,30 @@ def test_budgets_are_measured_once_per_machine_and_again_when_that_changes(tmp_p
     budgets.measured(conv, "cpu")
     assert len(measurements) == 4
 
+
+
+def test_released_data_is_computed_once_per_machine_and_believed_only_as_kept(tmp_path, monkeypatch):
+    import numpy as np
+
+    from autograder.assignments import testing
+    from autograder.judge import kept
+
+    monkeypatch.setenv(kept.CACHE_VARIABLE, str(tmp_path / "kept"))
+    runs = []
+    run_cell = testing.released_cell_namespace
+    monkeypatch.setattr(testing, "released_cell_namespace", lambda *cell: runs.append(cell) or run_cell(*cell))
+    digits = functools.partial(testing.released_cell_result, "convnets", "data", "load_digits_split")
+    computed, again = digits(seed=3), digits(seed=3)
+    assert len(runs) == 1 and len(computed) == len(again) == 6  # kept
+    for value, kept_value in zip(computed, again):
+        assert kept_value.dtype == value.dtype and np.array_equal(kept_value, value)
+    digits(seed=4)
+    assert len(runs) == 2  # other arguments: computed
+    [first, second] = sorted((tmp_path / "kept").iterdir())
+    second.write_bytes(first.read_bytes())  # a file that says it was computed from something else
+    first.chmod(0o666)  # writable by others
+    digits(seed=3), digits(seed=4)
+    assert len(runs) == 4  # neither believed
 
 APPENDING_IM2COL = '''
 def conv_forward(x, w, b, stride=1, pad=0):

@@ -66,6 +66,23 @@ def released_cell_namespace(assignment: str, cell_id: str) -> dict:
     return namespace
 
 
+def released_cell_result(assignment: str, cell_id: str, function: str, **arguments) -> tuple:
+    """``function(**arguments)`` of the released notebook's locked cell ``cell_id``: a
+    tuple of arrays, the data every student's notebook loads. Kept on this machine
+    (``judge.kept``) with what it comes from: the cell's code, the arguments, and the
+    versions of numpy and the packages the assignment allows, which the cell imports
+    (scikit-learn's import alone costs a second and a half at every grading)."""
+    from autograder.judge import kept
+
+    released = assignments.load(assignment)
+    cell = next(c for c in released.notebook("released").cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id)
+    on = {"assignment": assignment, "cell": cell.source, "function": function, "arguments": arguments,
+          "packages": kept.versions(("numpy", *released.imports))}
+    return kept.arrays(f"{assignment}-{cell_id}", on,
+                       lambda: tuple(released_cell_namespace(assignment, cell_id)[function](**arguments)))
+
+
 def run_cell(assignment: str, label: str, source: str, namespace: dict) -> None:
     """Run one cell's ``source`` (a visible test, say) in ``namespace``."""
     exec(compile(source, f"<{assignment}:{label}>", "exec"), namespace)

@@ -9,8 +9,8 @@ machine, another student's CPU burners included, does not change a verdict, and 
 moved into a helper thread or process still counts. Every timed try draws fresh inputs,
 so remembering an earlier answer gains nothing.
 
-Budgets are measured once per machine and kept (``measured``), with what they were
-measured on: the processor, the Python and package versions, and the assignment's own
+Budgets are measured once per machine and kept (``measured``, in ``kept``), with what they
+were measured on: the processor, the Python and package versions, and the assignment's own
 files. When any of that changes they are measured again.
 
 The device a run is graded on is chosen here too (``device_for``): it decides which
@@ -18,18 +18,16 @@ budget table applies.
 """
 import datetime
 import hashlib
-import json
 import os
 import platform
-import stat
 import zlib
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from autograder.assignments import Assignment
+from autograder.judge import kept
 from autograder.judge.checks import values_before
 from autograder.judge.student import Failure, SandboxUnavailable, Student
 from autograder.messages import say
@@ -136,28 +134,21 @@ class CalibrationFailed(Exception):
     """The budgets could not be measured (the kit's own notebook, or no sandbox)."""
 
 
-# Where measured budgets are kept: a folder of the grading user's own (AUTOGRADER_CALIBRATION_CACHE
-# names another; "off" keeps none).
-CACHE_VARIABLE = "AUTOGRADER_CALIBRATION_CACHE"
-
-
 def measured(assignment: Assignment, device: str, fresh: bool = False) -> dict:
     """The budgets of ``assignment`` on this machine: kept from an earlier measurement
     on the same machine, software and assignment files, else measured now (``calibrate``)
     and kept. ``fresh``: measure again whatever is kept."""
     if not any(budget.seconds is None for budget in assignment.budgets.values()):
         return calibrate(assignment, device)  # fixed budgets: nothing to measure
-    folder = _cache_folder()
     on = measured_on(assignment, device)
-    key = hashlib.sha256(json.dumps(on, sort_keys=True).encode()).hexdigest()
-    path = folder / f"{assignment.name}-{key[:16]}.json" if folder else None
-    kept = _read_kept(path) if path and not fresh else None
-    if kept and kept.get("measured_on") == on:
-        return {function: float(seconds) for function, seconds in kept["budgets"].items()}
+    path = kept.path_for(assignment.name, on, ".json")
+    found = kept.read_json(path) if path and not fresh else None
+    if found and found.get("measured_on") == on and isinstance(found.get("budgets"), dict):
+        return {function: float(seconds) for function, seconds in found["budgets"].items()}
     budgets = calibrate(assignment, device)
     if path:
-        _keep(path, {"measured_on": on, "budgets": budgets,
-                     "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})
+        kept.keep_json(path, {"measured_on": on, "budgets": budgets,
+                              "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})
     return budgets
 
 
@@ -167,12 +158,7 @@ def measured_on(assignment: Assignment, device: str) -> dict:
     for path in (assignment.source_notebook, assignment.folder / "__init__.py"):
         kit.update(path.read_bytes())
     kit.update(repr(assignment.limits).encode())
-    packages = {}
-    for name in ("numpy", *assignment.imports):
-        try:
-            packages[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            packages[name] = None
+    packages = kept.versions(("numpy", *assignment.imports))
     return {"assignment": assignment.name, "device": device, "processor": processor(), "cores": os.cpu_count(),
             "machine": platform.machine(), "python": platform.python_version(), "packages": packages,
             "kit": kit.hexdigest()}
@@ -187,48 +173,6 @@ def processor() -> str:
     except OSError:
         pass
     return platform.processor()
-
-
-def _cache_folder():
-    """The folder of kept budgets, made private to this user; None to keep none."""
-    chosen = os.environ.get(CACHE_VARIABLE)
-    if chosen == "off":
-        return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "autograder" if not chosen else Path(chosen)
-    try:
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not _private(base):
-            return None
-    except OSError:
-        return None
-    return base
-
-
-def _private(path: Path) -> bool:
-    """Owned by this user and writable by no one else: budgets someone else could write
-    would let them raise a time limit."""
-    info = path.stat()
-    return info.st_uid == os.geteuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
-def _read_kept(path: Path):
-    try:
-        if not _private(path):
-            return None
-        data = json.loads(path.read_text())
-        return data if isinstance(data, dict) and isinstance(data.get("budgets"), dict) else None
-    except (OSError, ValueError):
-        return None
-
-
-def _keep(path: Path, data: dict) -> None:
-    from autograder.report.results import write_text_atomically
-
-    try:
-        write_text_atomically(path, json.dumps(data, indent=2))
-        path.chmod(0o600)
-    except OSError:
-        pass  # an unwritable cache costs a measurement next time, nothing more
 
 
 def _source_program(assignment: Assignment) -> list:
