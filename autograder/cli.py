@@ -216,7 +216,7 @@ def _grade_one(args) -> dict:
 
 def _grade_tree(args, cli) -> int:
     from autograder.course import shards
-    from autograder.report import grades, results
+    from autograder.report import grades, results, summary
 
     signal.signal(signal.SIGTERM, _interrupt)  # a cancelled CI job stops its judges too
     submissions = batch.find(args.path, args.assignment)
@@ -238,6 +238,7 @@ def _grade_tree(args, cli) -> int:
         timeout=args.timeout,
         recalibrate=args.recalibrate,
     )
+    summary.prepare_in_background()  # the summary's charts, drawn once every submission is graded
     batch.grade_all(submissions, args.out, settings, jobs=args.jobs, force=args.force,
                     report=None if sys.stderr.isatty() else _progress_line)
     table = grades.write_tables(args.out, submitted=args.path)

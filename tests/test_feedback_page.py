@@ -20,6 +20,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -485,3 +486,11 @@ def test_screenshots_at_desktop_and_phone_widths(tmp_path):
             _screenshot(chromium, page, shot, width, min(height, 12000), tmp_path / "profile")
             shown_width, shown_height, _ = _png(shot)
             assert (shown_width, shown_height) == (width, min(height, 12000)), shot
+
+
+def test_the_summarys_charts_are_prepared_in_the_background_at_the_lowest_priority_of_that_thread_alone():
+    before = os.getpriority(os.PRIO_PROCESS, 0)  # on Linux, this thread's
+    preparing = summary.prepare_in_background()
+    preparing.join(120)
+    assert not preparing.is_alive() and "matplotlib.figure" in sys.modules
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before  # the batch itself keeps its priority

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -161,3 +162,22 @@ def test_in_a_series_each_student_gets_a_sandbox_no_one_used(monkeypatch):
     second.close()
     session.discard_ahead()
     assert not session._ahead
+
+
+
+def test_a_sandbox_started_ahead_is_discarded_without_waiting_for_its_start(tmp_path, monkeypatch):
+    """The end of a batch discards the sandbox each judge started for a next student: it
+    stops at once, though its driver's imports (TensorFlow's, seconds) are not done."""
+    from autograder.runner import sandbox, session
+
+    boxes = []
+    real_start = sandbox.start
+    monkeypatch.setattr(sandbox, "start", lambda *args: boxes.append(real_start(*args)) or boxes[-1])
+    driver = tmp_path / "driver.py"
+    driver.write_text("import time\ntime.sleep(60)\n")  # imports that take a minute
+    session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports)
+    time.sleep(1)  # the worker is importing its driver
+    started = time.monotonic()
+    session.discard_ahead()
+    assert time.monotonic() - started < 5
+    assert len(boxes) == 1 and boxes[0].process.poll() is not None  # stopped, and no other start tried

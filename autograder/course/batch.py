@@ -97,7 +97,9 @@ def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, f
             _write_failure(submission, out, problem, 0.0, settings.seed)
             log.graded(out, f"{submission.student}/{submission.assignment}",
                        results.read(submission.folder(out) / "results.json"), 0.0)
-    todo = [s for s in todo if isinstance(runs[s.assignment], Path)]
+    # one assignment after another: a slot's judge (and the sandbox it starts ahead) then
+    # serves submission after submission of the same run, not a fresh judge for each
+    todo = sorted((s for s in todo if isinstance(runs[s.assignment], Path)), key=lambda s: (s.assignment, s.student))
     judges = _Judges(_child_environment(jobs))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(_grade, s, out, runs[s.assignment], settings.timeout, judges): s for s in todo}
@@ -236,6 +238,8 @@ class _Judges:
             return self._mine.judge
 
     def close_all(self) -> None:
+        for judge in self._all:  # all at once: each discards the sandbox it started for a next student
+            judge.ask_to_end()
         for judge in self._all:
             judge.close()
 

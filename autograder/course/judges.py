@@ -77,12 +77,19 @@ class Judge:
     def errors_tail(self) -> str:
         return b"".join(line for line in self._errors if line).decode(errors="replace").strip()[-2000:]
 
-    def close(self) -> None:
-        """End the judge: it finishes when its stdin closes; it is killed if it does not."""
+    def ask_to_end(self) -> None:
+        """Close its stdin: it finishes the submission it has, if any, and ends."""
         try:
             self.process.stdin.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """End the judge: it finishes when its stdin closes; it is killed if it does not."""
+        self.ask_to_end()
+        try:
             self.process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             pass
         self.stop()
 

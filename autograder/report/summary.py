@@ -12,8 +12,11 @@ Folder names and outputs are the students': every one of them is escaped.
 """
 import importlib.util
 import io
+import os
 import statistics
+import sys
 import textwrap
+import threading
 from collections import Counter
 from itertools import groupby
 from pathlib import Path
@@ -48,6 +51,24 @@ def render(graded: list, similar: dict = None) -> str:
     similar = similar or {}
     return _ENVIRONMENT.get_template("summary.html.j2").render(
         words=words, assignments=[_assignment(name, list(group), similar.get(name)) for name, group in by_assignment])
+
+
+def prepare_in_background():
+    """Import what drawing the charts takes (matplotlib: a second or more) in a thread of
+    the lowest priority, while a batch grades: the summary is then written as soon as
+    the last submission is graded, and the import takes only time the judges leave idle.
+    The thread, or None without matplotlib."""
+    def prepare():
+        if sys.platform.startswith("linux"):  # there, a thread has a priority of its own
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        from matplotlib.backends import backend_svg  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+
+    if not PLOTS:
+        return None
+    thread = threading.Thread(target=prepare, daemon=True, name="autograder-summary-imports")
+    thread.start()
+    return thread
 
 
 def feedback_link(student: str, assignment: str, function: str = "") -> str:

@@ -36,6 +36,7 @@ class SandboxUnavailable(Exception):
 
 START_TRIES = 3
 START_SECONDS = 120.0  # from starting the sandbox to the worker's first word (numpy and the driver imported)
+CANCEL_POLL_SECONDS = 0.05  # how soon a cancelled start stops waiting
 
 
 @dataclass
@@ -61,17 +62,21 @@ class Runner:
     fresh one (:class:`RunnerPool`) for the functions still to grade.
     """
 
-    def __init__(self, limits: Limits, hidden=(), driver=None, imports=()):
+    def __init__(self, limits: Limits, hidden=(), driver=None, imports=(), cancelled: threading.Event = None):
+        """``cancelled``: once set, a start still waiting for the worker stops at once,
+        and no other is tried (a sandbox started ahead that no grading will take)."""
         self.limits = limits
         problems = []
         for _ in range(START_TRIES):
-            problem = self._start(hidden, driver, imports)
+            problem = self._start(hidden, driver, imports, cancelled)
             if not problem:
                 return
+            if cancelled is not None and cancelled.is_set():
+                raise SandboxUnavailable("the start was cancelled")
             problems.append(problem)
         raise SandboxUnavailable(f"the sandbox did not start ({START_TRIES} tries): {problems[-1]}")
 
-    def _start(self, hidden, driver, imports) -> str:
+    def _start(self, hidden, driver, imports, cancelled=None) -> str:
         """Start a sandbox and wait for the worker's first word: "" or why it failed."""
         try:
             self.box = sandbox.start(self.limits, hidden, driver, imports)
@@ -79,7 +84,7 @@ class Runner:
             return str(error)
         self.alive = True
         try:
-            reply = self._receive(time.monotonic() + START_SECONDS)
+            reply = self._receive(time.monotonic() + START_SECONDS, cancelled)
             if isinstance(reply, dict) and reply.get("event") == "ready":
                 return ""
             problem = "the worker's first message was not 'ready'"
@@ -172,8 +177,9 @@ class Runner:
     def _send(self, message) -> None:
         wire.write_message(self.box.process.stdin, wire.encode(message))
 
-    def _receive(self, deadline: float):
-        """One message, or :class:`_Timeout` once ``deadline`` (monotonic) passes."""
+    def _receive(self, deadline: float, cancelled: threading.Event = None):
+        """One message, or :class:`_Timeout` once ``deadline`` (monotonic) passes or
+        ``cancelled`` is set."""
         result = {}
 
         def read():
@@ -184,7 +190,11 @@ class Runner:
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
-        reader.join(max(0.0, deadline - time.monotonic()))
+        if cancelled is None:
+            reader.join(max(0.0, deadline - time.monotonic()))
+        else:
+            while reader.is_alive() and time.monotonic() < deadline and not cancelled.is_set():
+                reader.join(min(CANCEL_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
         if reader.is_alive():
             raise _Timeout()
         if "error" in result:
@@ -202,12 +212,13 @@ class _Ahead:
     def __init__(self, kind: tuple):
         self.kind = kind
         self.runner, self.problem = None, None
+        self.cancelled = threading.Event()
         self.thread = threading.Thread(target=self._start, daemon=True)
         self.thread.start()
 
     def _start(self) -> None:
         try:
-            self.runner = Runner(*self.kind)
+            self.runner = Runner(*self.kind, cancelled=self.cancelled)
         except BaseException as problem:  # raised where the sandbox is taken, as a start there would
             self.problem = problem
 
@@ -219,6 +230,9 @@ class _Ahead:
         return self.runner
 
     def discard(self) -> None:
+        """Stop it, without waiting for a start still under way to finish (TensorFlow's
+        import, say): the end of a batch waits on this."""
+        self.cancelled.set()
         self.thread.join()
         if self.runner:
             self.runner.close()
