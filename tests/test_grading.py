@@ -170,6 +170,9 @@ def test_released_data_is_computed_once_per_machine_and_believed_only_as_kept(tm
     first.chmod(0o666)  # writable by others
     digits(seed=3), digits(seed=4)
     assert len(runs) == 4  # neither believed
+    for kept_file in (tmp_path / "kept").iterdir():
+        kept_file.write_bytes(b"PK\x03\x04 not a zip archive")
+    assert len(digits(seed=3)) == 6 and len(runs) == 5  # unreadable: computed again
 
 APPENDING_IM2COL = '''
 def conv_forward(x, w, b, stride=1, pad=0):

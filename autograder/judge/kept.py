@@ -13,6 +13,7 @@ import io
 import json
 import os
 import stat
+import zipfile
 from importlib import metadata
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def arrays(kind: str, on: dict, compute) -> tuple:
                 with np.load(path, allow_pickle=False) as kept:
                     if json.loads(str(kept["on"])) == on:
                         return tuple(kept[str(index)] for index in range(len(kept.files) - 1))
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # unreadable: computed again
             pass
     values = compute()
     if path is not None and all(isinstance(value, np.ndarray) and value.dtype.kind in "biuf" for value in values):
