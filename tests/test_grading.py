@@ -147,7 +147,6 @@ def test_budgets_are_measured_once_per_machine_and_again_when_that_changes(tmp_p
     assert len(measurements) == 4
 
 
-
 def test_released_data_is_computed_once_per_machine_and_believed_only_as_kept(tmp_path, monkeypatch):
     import numpy as np
 
@@ -173,6 +172,7 @@ def test_released_data_is_computed_once_per_machine_and_believed_only_as_kept(tm
     for kept_file in (tmp_path / "kept").iterdir():
         kept_file.write_bytes(b"PK\x03\x04 not a zip archive")
     assert len(digits(seed=3)) == 6 and len(runs) == 5  # unreadable: computed again
+
 
 APPENDING_IM2COL = '''
 def conv_forward(x, w, b, stride=1, pad=0):

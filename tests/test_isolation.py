@@ -164,7 +164,6 @@ def test_in_a_series_each_student_gets_a_sandbox_no_one_used(monkeypatch):
     assert not session._ahead
 
 
-
 def test_a_sandbox_started_ahead_is_discarded_without_waiting_for_its_start(tmp_path, monkeypatch):
     """The end of a batch discards the sandbox each judge started for a next student: it
     stops at once, though its driver's imports (TensorFlow's, seconds) are not done."""

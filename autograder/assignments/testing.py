@@ -56,13 +56,17 @@ def solution_namespace(assignment: str, edit=None) -> dict:
     return namespace
 
 
+def released_cell(assignment: str, cell_id: str):
+    """The released notebook's cell whose grade id is ``cell_id``."""
+    released = assignments.load(assignment).notebook("released")
+    return next(c for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id)
+
+
 def released_cell_namespace(assignment: str, cell_id: str) -> dict:
     """The namespace the released notebook's locked cell ``cell_id`` leaves, run with
     numpy as ``np`` (the data cell every student runs, say)."""
-    released = assignments.load(assignment).notebook("released")
-    cell = next(c for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id)
     namespace = {"np": np}
-    run_cell(assignment, cell_id, plain_python(cell.source), namespace)
+    run_cell(assignment, cell_id, plain_python(released_cell(assignment, cell_id).source), namespace)
     return namespace
 
 
@@ -74,11 +78,8 @@ def released_cell_result(assignment: str, cell_id: str, function: str, **argumen
     (scikit-learn's import alone costs a second and a half at every grading)."""
     from autograder.judge import kept
 
-    released = assignments.load(assignment)
-    cell = next(c for c in released.notebook("released").cells
-                if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id)
-    on = {"assignment": assignment, "cell": cell.source, "function": function, "arguments": arguments,
-          "packages": kept.versions(("numpy", *released.imports))}
+    on = {"assignment": assignment, "cell": released_cell(assignment, cell_id).source, "function": function,
+          "arguments": arguments, "packages": kept.versions(("numpy", *assignments.load(assignment).imports))}
     return kept.arrays(f"{assignment}-{cell_id}", on,
                        lambda: tuple(released_cell_namespace(assignment, cell_id)[function](**arguments)))
 

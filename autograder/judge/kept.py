@@ -64,9 +64,9 @@ def arrays(kind: str, on: dict, compute) -> tuple:
     if path is not None:
         try:
             if _private(path):
-                with np.load(path, allow_pickle=False) as kept:
-                    if json.loads(str(kept["on"])) == on:
-                        return tuple(kept[str(index)] for index in range(len(kept.files) - 1))
+                with np.load(path, allow_pickle=False) as archive:
+                    if json.loads(str(archive["on"])) == on:
+                        return tuple(archive[str(index)] for index in range(len(archive.files) - 1))
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # unreadable: computed again
             pass
     values = compute()
@@ -99,10 +99,9 @@ def _private(path: Path) -> bool:
 
 
 def _keep(path: Path, content: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    from autograder.report.results import write_bytes_atomically
+
     try:
-        temporary.write_bytes(content)
-        temporary.chmod(0o600)
-        os.replace(temporary, path)
+        write_bytes_atomically(path, content, mode=0o600)
     except OSError:
-        temporary.unlink(missing_ok=True)  # an unwritable folder costs a computation next time, nothing more
+        pass  # an unwritable folder costs a computation next time, nothing more

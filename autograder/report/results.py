@@ -139,11 +139,17 @@ def _validator():
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` so that a reader sees the old file or the new one, never half."""
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` so that a reader sees the old file or the new one, never half,
+    readable by the course's other users unless ``mode`` says otherwise."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide results from the course's other users
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+    os.chmod(temporary, mode)
     os.replace(temporary, path)
 
 

@@ -3,8 +3,8 @@
 Notebooks import ``matplotlib.pyplot`` for figures that grading never draws, and Keras
 imports it on TensorFlow's import: it costs half a second, in the sandbox and in the
 judge alike. Keras also imports its scikit-learn wrappers, and with them scikit-learn
-(a second), which no assignment uses through Keras. Both sides use this file (the sandbox gets a copy next to the worker), so
-it imports nothing but the standard library.
+(a second), which no assignment uses through Keras. Both sides use this file (the
+sandbox gets a copy next to the worker), so it imports nothing but the standard library.
 """
 import importlib.machinery
 import importlib.util
