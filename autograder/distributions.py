@@ -8,7 +8,6 @@ assignment needs (``platforms/gradescope.py``).
 import csv
 import functools
 import importlib.metadata as metadata
-import io
 import sysconfig
 from pathlib import Path
 
@@ -78,8 +77,11 @@ def top_level(distribution) -> frozenset:
     folder (``numpy``, ``numpy.libs``, ``numpy-2.4.6.dist-info``), read from its RECORD.
     Scripts (outside the folder) and ``.pth`` files are left out."""
     names = set()
-    for row in csv.reader(io.StringIO(distribution.read_text("RECORD") or "")):
-        first = row[0].split("/", 1)[0] if row else ""
+    for line in (distribution.read_text("RECORD") or "").splitlines():
+        # a row is "path,hash,size"; only a path holding a comma or a quote is quoted (read
+        # by csv: the rest, nearly every row of TensorFlow's thousands, by plain splitting)
+        path = next(csv.reader([line]), [""])[0] if line.startswith('"') else line.split(",", 1)[0]
+        first = path.split("/", 1)[0]
         if first and first not in ("..", "__pycache__") and not first.endswith(".pth") \
                 and not first.startswith("__editable__"):
             names.add(first)

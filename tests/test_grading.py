@@ -225,3 +225,24 @@ def test_what_the_judge_computes_meanwhile_is_waited_for_and_its_errors_are_rais
         pass
     with pytest.raises(ZeroDivisionError):
         reference.result()
+
+
+def test_the_judge_parses_each_cell_once_however_many_checks_read_it(monkeypatch):
+    """Checks read the cells again and again (every source check builds its own reader):
+    each cell's code is parsed once, and a cell that does not parse defines nothing."""
+    import uuid
+
+    from autograder.judge.source import Source
+
+    parsed = []
+    real_parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda text, *args, **kwargs: parsed.append(text) or real_parse(text, *args,
+                                                                                                        **kwargs))
+    marker = uuid.uuid4().hex  # cells no earlier test parsed
+    cells = [{"label": "cell 1", "source": f"# {marker}\ndef f(x):\n    return g(x)\n"},
+             {"label": "cell 2", "source": f"# {marker}\ndef g(x):\n    return x +\n"},
+             {"label": "cell 3", "source": f"# {marker}\ndef g(x):\n    return 2 * x\n"}]
+    readers = [Source(cells, ("f",)) for _ in range(3)]
+    assert len(parsed) == len(cells)
+    for reader in readers:
+        assert reader.defines("f") and [label for label, _ in reader.reach("f")] == ["cell 1", "cell 3"]

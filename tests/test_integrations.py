@@ -209,6 +209,21 @@ def _requirements(bundle: Path) -> set:
     return {canonicalize_name(line.split("==")[0]) for line in lines}
 
 
+def test_a_distributions_top_level_entries_are_read_from_its_record_as_csv_reads_it(tmp_path):
+    """Quoted paths (a comma or a quote in a name) are read as csv reads them; scripts
+    outside the site folder, caches and .pth files are not entries."""
+    from importlib.metadata import PathDistribution
+
+    info = tmp_path / "odd-1.0.dist-info"
+    info.mkdir()
+    rows = [["odd/__init__.py", "sha256=abc", "10"], ["odd, too/x.py", "", ""], ['say "hi"/y.py', "", ""],
+            ["single.py", "", ""], ["../../bin/odd", "", ""], ["__pycache__/single.cpython-311.pyc", "", ""],
+            ["odd.pth", "", ""], ["__editable__.odd-1.0.pth", "", ""], ["odd-1.0.dist-info/RECORD", "", ""]]
+    with open(info / "RECORD", "w", newline="") as record:
+        csv.writer(record).writerows(rows)
+    assert top_level(PathDistribution(info)) == {"odd", "odd, too", 'say "hi"', "single.py", "odd-1.0.dist-info"}
+
+
 def test_a_numpy_bundle_installs_no_tensorflow_and_a_tensorflow_one_does(bundle, tmp_path):
     numpy_only = _requirements(bundle)
     assert "numpy" in numpy_only and "pytest" in numpy_only

@@ -180,3 +180,30 @@ def test_a_sandbox_started_ahead_is_discarded_without_waiting_for_its_start(tmp_
     session.discard_ahead()
     assert time.monotonic() - started < 5
     assert len(boxes) == 1 and boxes[0].process.poll() is not None  # stopped, and no other start tried
+
+
+def test_start_ahead_returns_once_the_sandboxs_process_exists(tmp_path, monkeypatch):
+    """The caller goes on to its own imports only once the sandbox's process is made:
+    the imports' GIL would otherwise hold the start back. A start that fails holds no one up."""
+    from autograder.runner import sandbox, session
+
+    boxes = []
+    real_start = sandbox.start
+    monkeypatch.setattr(sandbox, "start", lambda *args: boxes.append(real_start(*args)) or boxes[-1])
+    driver = tmp_path / "driver.py"
+    driver.write_text("import time\ntime.sleep(60)\n")  # never ready while the test looks
+    session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports)
+    try:
+        assert len(boxes) == 1 and boxes[0].process.poll() is None
+    finally:
+        session.discard_ahead()
+
+    def cannot_start(*args):
+        raise OSError("no room for another sandbox")
+
+    monkeypatch.setattr(sandbox, "start", cannot_start)
+    started = time.monotonic()
+    session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports)
+    assert time.monotonic() - started < session.LAUNCH_SECONDS
+    with pytest.raises(session.SandboxUnavailable, match="no room"):
+        session.started_runner(CONV.limits, [tmp_path], driver, CONV.imports)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from autograder import assignments, notebook
+from autograder import assignments
 from autograder.messages import say
 from autograder.course.judges import SUBMISSIONS_PER_JUDGE, Judge
 from autograder.report import log, results
@@ -73,6 +73,8 @@ class Interrupted(Exception):
 def find(root: Path, only: str = None) -> list:
     """Every ``root/<student>/<assignment>/`` of a known assignment that holds a notebook
     (chosen by ``notebook.choose``)."""
+    from autograder import notebook  # here: grading one notebook starts its sandbox before nbformat's import
+
     known = set(assignments.names())
     found = []
     for folder in sorted(root.glob("*/*")):

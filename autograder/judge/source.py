@@ -5,6 +5,7 @@ What a function's code uses is read here, from the cells, never asked of the san
 student code can rewrite ``inspect`` and ``ast`` in its own process, not in the judge's.
 """
 import ast
+import functools
 
 from autograder.judge.student import Failure
 from autograder.messages import say
@@ -19,9 +20,8 @@ class Source:
         self.definitions = {}  # name: (cell label, node, the cell's statements)
         self.trees = []  # (cell label, parsed cell)
         for cell in cells:
-            try:
-                tree = ast.parse(_without_magics(cell["source"]))
-            except Exception:  # noqa: BLE001 (SyntaxError; RecursionError or MemoryError when nested deep)
+            tree = _parsed(cell["source"])
+            if tree is None:
                 continue  # it raised when it ran, and defined nothing
             self.trees.append((cell["label"], tree))
             for node in tree.body:
@@ -117,6 +117,16 @@ def dotted(node) -> str:
         return ast.unparse(node)
     except (ValueError, TypeError, AttributeError):
         return ""
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(source: str):
+    """The cell's tree, or None when it does not parse. Parsed once: a grading reads the
+    same cells for check after check, and nothing here changes a tree."""
+    try:
+        return ast.parse(_without_magics(source))
+    except Exception:  # noqa: BLE001 (SyntaxError; RecursionError or MemoryError when nested deep)
+        return None
 
 
 def _without_magics(source: str) -> str:

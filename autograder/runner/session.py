@@ -37,6 +37,7 @@ class SandboxUnavailable(Exception):
 START_TRIES = 3
 START_SECONDS = 120.0  # from starting the sandbox to the worker's first word (numpy and the driver imported)
 CANCEL_POLL_SECONDS = 0.05  # how soon a cancelled start stops waiting
+LAUNCH_SECONDS = 5.0  # the longest a sandbox started ahead holds its caller up (its process made)
 
 
 @dataclass
@@ -62,13 +63,15 @@ class Runner:
     fresh one (:class:`RunnerPool`) for the functions still to grade.
     """
 
-    def __init__(self, limits: Limits, hidden=(), driver=None, imports=(), cancelled: threading.Event = None):
+    def __init__(self, limits: Limits, hidden=(), driver=None, imports=(), cancelled: threading.Event = None,
+                 launched: threading.Event = None):
         """``cancelled``: once set, a start still waiting for the worker stops at once,
-        and no other is tried (a sandbox started ahead that no grading will take)."""
+        and no other is tried (a sandbox started ahead that no grading will take).
+        ``launched``: set once the first try's sandbox process exists (or could not be made)."""
         self.limits = limits
         problems = []
         for _ in range(START_TRIES):
-            problem = self._start(hidden, driver, imports, cancelled)
+            problem = self._start(hidden, driver, imports, cancelled, launched)
             if not problem:
                 return
             if cancelled is not None and cancelled.is_set():
@@ -76,12 +79,15 @@ class Runner:
             problems.append(problem)
         raise SandboxUnavailable(f"the sandbox did not start ({START_TRIES} tries): {problems[-1]}")
 
-    def _start(self, hidden, driver, imports, cancelled=None) -> str:
+    def _start(self, hidden, driver, imports, cancelled=None, launched=None) -> str:
         """Start a sandbox and wait for the worker's first word: "" or why it failed."""
         try:
             self.box = sandbox.start(self.limits, hidden, driver, imports)
         except (OSError, sandbox.identities.NoIdentity) as error:
             return str(error)
+        finally:
+            if launched is not None:
+                launched.set()
         self.alive = True
         try:
             reply = self._receive(time.monotonic() + START_SECONDS, cancelled)
@@ -212,15 +218,21 @@ class _Ahead:
     def __init__(self, kind: tuple):
         self.kind = kind
         self.runner, self.problem = None, None
-        self.cancelled = threading.Event()
-        self.thread = threading.Thread(target=self._start, daemon=True)
+        self.cancelled, launched = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._start, args=(launched,), daemon=True)
         self.thread.start()
+        # The caller waits the few tenths of a second until the sandbox's process exists:
+        # its own imports (TensorFlow's, in another thread) would otherwise hold the GIL
+        # the start needs, and the sandbox's own imports, the longest wait, begin later.
+        launched.wait(LAUNCH_SECONDS)
 
-    def _start(self) -> None:
+    def _start(self, launched: threading.Event) -> None:
         try:
-            self.runner = Runner(*self.kind, cancelled=self.cancelled)
+            self.runner = Runner(*self.kind, cancelled=self.cancelled, launched=launched)
         except BaseException as problem:  # raised where the sandbox is taken, as a start there would
             self.problem = problem
+        finally:
+            launched.set()
 
     def take(self) -> "Runner":
         """The started runner, or what starting it raised (:class:`SandboxUnavailable`)."""
