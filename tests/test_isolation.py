@@ -182,9 +182,10 @@ def test_a_sandbox_started_ahead_is_discarded_without_waiting_for_its_start(tmp_
     assert len(boxes) == 1 and boxes[0].process.poll() is not None  # stopped, and no other start tried
 
 
-def test_start_ahead_returns_once_the_sandboxs_process_exists(tmp_path, monkeypatch):
-    """The caller goes on to its own imports only once the sandbox's process is made:
-    the imports' GIL would otherwise hold the start back. A start that fails holds no one up."""
+def test_start_ahead_until_launched_returns_once_the_sandboxs_process_exists(tmp_path, monkeypatch):
+    """A caller about to import TensorFlow goes on only once the sandbox's process is
+    made (the imports' hold on the GIL would otherwise hold the start back); a start that
+    fails holds no one up."""
     from autograder.runner import sandbox, session
 
     boxes = []
@@ -192,7 +193,7 @@ def test_start_ahead_returns_once_the_sandboxs_process_exists(tmp_path, monkeypa
     monkeypatch.setattr(sandbox, "start", lambda *args: boxes.append(real_start(*args)) or boxes[-1])
     driver = tmp_path / "driver.py"
     driver.write_text("import time\ntime.sleep(60)\n")  # never ready while the test looks
-    session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports)
+    session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports, until_launched=True)
     try:
         assert len(boxes) == 1 and boxes[0].process.poll() is None
     finally:
@@ -203,7 +204,7 @@ def test_start_ahead_returns_once_the_sandboxs_process_exists(tmp_path, monkeypa
 
     monkeypatch.setattr(sandbox, "start", cannot_start)
     started = time.monotonic()
-    session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports)
+    session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports, until_launched=True)
     assert time.monotonic() - started < session.LAUNCH_SECONDS
     with pytest.raises(session.SandboxUnavailable, match="no room"):
         session.started_runner(CONV.limits, [tmp_path], driver, CONV.imports)

@@ -34,8 +34,9 @@ _in_a_series = []  # holds True in a process that grades submissions one after a
 def start_sandbox_ahead(assignment, hidden=()) -> None:
     """Start the sandbox of the next :class:`Student` of ``assignment`` now, in the
     background: the sandbox, and its driver's imports, get ready while the judge does
-    its own work (imports, reading the notebook, the previous student's results)."""
-    session.start_ahead(assignment.limits, hidden, assignment.driver, tuple(assignment.imports))
+    its own work (imports, reading the notebook, the previous student's results). It
+    returns once the sandbox's process exists: the judge's imports come next."""
+    session.start_ahead(assignment.limits, hidden, assignment.driver, tuple(assignment.imports), until_launched=True)
 
 
 def discard_sandbox_ahead() -> None:

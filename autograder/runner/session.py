@@ -215,16 +215,16 @@ class _Ahead:
     next :func:`started_runner` of the same kind takes it. It holds nothing of any
     student's, and it is a sandbox of its own like any other."""
 
-    def __init__(self, kind: tuple):
+    def __init__(self, kind: tuple, until_launched: bool = False):
+        """``until_launched``: return only once the sandbox's process exists (or could not
+        be made)."""
         self.kind = kind
         self.runner, self.problem = None, None
         self.cancelled, launched = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self._start, args=(launched,), daemon=True)
         self.thread.start()
-        # The caller waits the few tenths of a second until the sandbox's process exists:
-        # its own imports (TensorFlow's, in another thread) would otherwise hold the GIL
-        # the start needs, and the sandbox's own imports, the longest wait, begin later.
-        launched.wait(LAUNCH_SECONDS)
+        if until_launched:
+            launched.wait(LAUNCH_SECONDS)
 
     def _start(self, launched: threading.Event) -> None:
         try:
@@ -253,13 +253,19 @@ class _Ahead:
 _ahead: list = []  # at most one _Ahead
 
 
-def start_ahead(limits: Limits, hidden=(), driver=None, imports=()) -> None:
+def start_ahead(limits: Limits, hidden=(), driver=None, imports=(), until_launched: bool = False) -> None:
     """Start the sandbox for the next grading now, in the background, unless one that
-    serves it is on its way already."""
+    serves it is on its way already.
+
+    ``until_launched``: the caller waits the tenths of a second until the sandbox's
+    process exists, for a caller about to import TensorFlow in a thread of its own, whose
+    hold on the GIL would otherwise delay the start by as much again (and the sandbox's
+    own imports, the longest wait, with it). A batch's judge, which writes results
+    meanwhile, does not wait."""
     kind = (limits, tuple(hidden), driver, tuple(imports))
     if not (_ahead and _serves(_ahead[0].kind, kind)):
         discard_ahead()
-        _ahead.append(_Ahead(kind))
+        _ahead.append(_Ahead(kind, until_launched))
 
 
 def started_runner(limits: Limits, hidden=(), driver=None, imports=()) -> Runner:
