@@ -246,3 +246,5 @@ def test_the_judge_parses_each_cell_once_however_many_checks_read_it(monkeypatch
     assert len(parsed) == len(cells)
     for reader in readers:
         assert reader.defines("f") and [label for label, _ in reader.reach("f")] == ["cell 1", "cell 3"]
+    huge = [{"label": "cell 1", "source": f"# {marker}\n" + "x = 1\n" * 20_000}]  # not kept in memory
+    assert all(Source(huge, ("f",)).defines("x") for _ in range(2)) and len(parsed) == len(cells) + 2

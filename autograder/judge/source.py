@@ -119,14 +119,24 @@ def dotted(node) -> str:
         return ""
 
 
-@functools.lru_cache(maxsize=256)
+LARGEST_KEPT_CELL = 64_000  # characters: a tree kept is a few dozen times its cell's size
+
+
 def _parsed(source: str):
-    """The cell's tree, or None when it does not parse. Parsed once: a grading reads the
-    same cells for check after check, and nothing here changes a tree."""
+    """The cell's tree, or None when it does not parse. A cell of the usual size is parsed
+    once (a grading reads the same cells for check after check, and nothing here changes
+    a tree); a huge one, a hostile notebook's, is not kept in the judge's memory."""
+    return _parse(source) if len(source) > LARGEST_KEPT_CELL else _kept_parse(source)
+
+
+def _parse(source: str):
     try:
         return ast.parse(_without_magics(source))
     except Exception:  # noqa: BLE001 (SyntaxError; RecursionError or MemoryError when nested deep)
         return None
+
+
+_kept_parse = functools.lru_cache(maxsize=128)(_parse)
 
 
 def _without_magics(source: str) -> str:
