@@ -47,3 +47,21 @@ def test_printed_table_has_no_control_characters(capsys):
     lines = out.splitlines()
     assert len(lines) == 3 and "mallory" in lines[1] and "bob" in lines[2] and "(not graded)" in lines[2]
     assert lines[1].index(" / ") == lines[2].index(" / ")  # the columns line up on what is shown
+
+
+def test_a_write_that_fails_leaves_the_old_file_and_no_half_written_one(tmp_path, monkeypatch):
+    import os
+
+    from autograder.report import results
+
+    table = tmp_path / "grades.csv"
+    results.write_text_atomically(table, "student,score\nada,12\n")
+    assert oct(table.stat().st_mode & 0o777) == oct(0o644)
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        results.write_bytes_atomically(table, b"student,score\n", mode=0o600)
+    assert table.read_text() == "student,score\nada,12\n" and [p.name for p in tmp_path.iterdir()] == ["grades.csv"]

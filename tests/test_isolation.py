@@ -164,14 +164,22 @@ def test_in_a_series_each_student_gets_a_sandbox_no_one_used(monkeypatch):
     assert not session._ahead
 
 
-def test_a_sandbox_started_ahead_is_discarded_without_waiting_for_its_start(tmp_path, monkeypatch):
-    """The end of a batch discards the sandbox each judge started for a next student: it
-    stops at once, though its driver's imports (TensorFlow's, seconds) are not done."""
-    from autograder.runner import sandbox, session
+@pytest.fixture
+def started_boxes(monkeypatch):
+    """Every sandbox started from now on, in order."""
+    from autograder.runner import sandbox
 
     boxes = []
     real_start = sandbox.start
     monkeypatch.setattr(sandbox, "start", lambda *args: boxes.append(real_start(*args)) or boxes[-1])
+    return boxes
+
+
+def test_a_sandbox_started_ahead_is_discarded_without_waiting_for_its_start(tmp_path, started_boxes):
+    """The end of a batch discards the sandbox each judge started for a next student: it
+    stops at once, though its driver's imports (TensorFlow's, seconds) are not done."""
+    from autograder.runner import session
+
     driver = tmp_path / "driver.py"
     driver.write_text("import time\ntime.sleep(60)\n")  # imports that take a minute
     session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports)
@@ -179,23 +187,21 @@ def test_a_sandbox_started_ahead_is_discarded_without_waiting_for_its_start(tmp_
     started = time.monotonic()
     session.discard_ahead()
     assert time.monotonic() - started < 5
-    assert len(boxes) == 1 and boxes[0].process.poll() is not None  # stopped, and no other start tried
+    # stopped, and no other start tried
+    assert len(started_boxes) == 1 and started_boxes[0].process.poll() is not None
 
 
-def test_start_ahead_until_launched_returns_once_the_sandboxs_process_exists(tmp_path, monkeypatch):
+def test_start_ahead_until_launched_returns_once_the_sandboxs_process_exists(tmp_path, started_boxes, monkeypatch):
     """A caller about to import TensorFlow goes on only once the sandbox's process is
     made (the imports' hold on the GIL would otherwise hold the start back); a start that
     fails holds no one up."""
     from autograder.runner import sandbox, session
 
-    boxes = []
-    real_start = sandbox.start
-    monkeypatch.setattr(sandbox, "start", lambda *args: boxes.append(real_start(*args)) or boxes[-1])
     driver = tmp_path / "driver.py"
     driver.write_text("import time\ntime.sleep(60)\n")  # never ready while the test looks
     session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports, until_launched=True)
     try:
-        assert len(boxes) == 1 and boxes[0].process.poll() is None
+        assert len(started_boxes) == 1 and started_boxes[0].process.poll() is None
     finally:
         session.discard_ahead()
 

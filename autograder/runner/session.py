@@ -231,8 +231,6 @@ class _Ahead:
             self.runner = Runner(*self.kind, cancelled=self.cancelled, launched=launched)
         except BaseException as problem:  # raised where the sandbox is taken, as a start there would
             self.problem = problem
-        finally:
-            launched.set()
 
     def take(self) -> "Runner":
         """The started runner, or what starting it raised (:class:`SandboxUnavailable`)."""
