@@ -21,22 +21,22 @@ from autograder.run import resolve  # noqa: E402
 SEED = 20261123
 
 
-def grade_notebook(notebook, assignment_name: str, folder: Path, seed: int = SEED, budgets=None) -> dict:
+def grade_notebook(notebook, assignment_name: str, folder: Path, seed: int = SEED, budgets=None, limits=None) -> dict:
     """Grade ``notebook`` (a path or a NotebookNode); the Gradescope-style results."""
     if not isinstance(notebook, (str, Path)):
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{assignment_name}.ipynb"
         nbformat.write(notebook, path)
         notebook = path
-    run = resolve(assignment_name, seed, "cpu", budgets=budgets)
+    run = resolve(assignment_name, seed, "cpu", limits, budgets=budgets)
     graded = grade(Path(notebook), run)
     assert "not_graded" not in graded, graded["not_graded"]
     return from_grading(graded, run)
 
 
-def run_file(path: Path, assignment_name: str, budgets: dict, seed: int = SEED) -> Path:
+def run_file(path: Path, assignment_name: str, budgets: dict, seed: int = SEED, limits=None) -> Path:
     """A run resolved with ``budgets`` measured already, in a file for ``--run``."""
-    path.write_text(resolve(assignment_name, seed, "cpu", budgets=budgets).to_json())
+    path.write_text(resolve(assignment_name, seed, "cpu", limits, budgets=budgets).to_json())
     return path
 
 

@@ -254,6 +254,9 @@ def _marker_files(marker: str) -> list:
 
 
 MODES = ["root", "unprivileged"]
+# Lower than conv's own limits, the same defences: a memory bomb fills 1 GiB before it
+# fails, a hung call is stopped after 4 s (each costs the suite seconds per check).
+LIMITS = {"memory_mb": 1024, "call_seconds": 4.0}
 
 
 def grade_as(mode: str, notebook, tmp_path: Path, out: Path, budgets: dict = None) -> dict:
@@ -261,7 +264,7 @@ def grade_as(mode: str, notebook, tmp_path: Path, out: Path, budgets: dict = Non
     with no privilege (the command, run through ``unprivileged``); ``budgets=None``:
     the grading calibrates its own, before the student's code starts."""
     if mode == "root":
-        return grade_notebook(notebook, "conv", tmp_path / "submission", budgets=budgets)
+        return grade_notebook(notebook, "conv", tmp_path / "submission", budgets=budgets, limits=LIMITS)
     if not unprivileged.available():
         pytest.fail("the unprivileged mode needs root (to drop from), unshare and setpriv")
     folder = tmp_path / "submission"
@@ -270,7 +273,9 @@ def grade_as(mode: str, notebook, tmp_path: Path, out: Path, budgets: dict = Non
     command = [sys.executable, "-m", "autograder", "grade", str(folder / "conv.ipynb"), "--assignment", "conv",
                "--out", str(out), "--seed", str(SEED)]
     if budgets:
-        command += ["--run", str(run_file(folder / "run.json", "conv", budgets))]
+        command += ["--run", str(run_file(folder / "run.json", "conv", budgets, limits=LIMITS))]
+    else:
+        command += [option for name, value in LIMITS.items() for option in ("--limit", f"{name}={value}")]
     unprivileged.own(tmp_path)
     run = subprocess.run(unprivileged.command(command, [tmp_path]), capture_output=True, text=True, timeout=240,
                          cwd=folder, env={**os.environ, "HOME": str(folder)})

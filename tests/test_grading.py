@@ -248,3 +248,42 @@ def test_the_judge_parses_each_cell_once_however_many_checks_read_it(monkeypatch
         assert reader.defines("f") and [label for label, _ in reader.reach("f")] == ["cell 1", "cell 3"]
     huge = [{"label": "cell 1", "source": f"# {marker}\n" + "x = 1\n" * 20_000}]  # not kept in memory
     assert all(Source(huge, ("f",)).defines("x") for _ in range(2)) and len(parsed) == len(cells) + 2
+
+
+def test_the_judge_asks_the_reference_each_question_once_and_hands_out_copies(monkeypatch):
+    """A batch's judge grades every student under one seed: the reference answers each
+    question (the same plain arguments, to the last byte and dtype) once, every caller
+    gets a copy it may change, anything but plain values is computed each time, and the
+    answers kept stay within their bytes."""
+    import numpy as np
+
+    from autograder.judge import answers, remembered
+
+    asked = []
+
+    @remembered
+    def reference(weights: dict, x, scale=1.0):
+        asked.append(x.dtype)
+        return {"y": weights["w"] * x * scale, "losses": [float(x.sum())]}
+
+    weights, x = {"w": np.arange(4.0)}, np.ones(4)
+    first = reference(weights, x, scale=2.0)
+    first["y"][:] = -1  # a check that changes its copy
+    again = reference({"w": np.arange(4.0)}, np.ones(4), scale=2.0)
+    assert len(asked) == 1 and again["y"].tolist() == [0.0, 2.0, 4.0, 6.0]
+    reference(weights, np.ones(4, dtype=np.float32), scale=2.0)  # another dtype: another question
+    reference(weights, x, scale=2)  # an int is not a float
+    reference(weights, np.ones((2, 2)).reshape(4), scale=2.0)  # the same bytes and shape: the same question
+    assert len(asked) == 3
+    reference({"w": np.arange(4.0), "extra": object()}, x)  # not plain: computed, never kept
+    reference({"w": np.arange(4.0), "extra": object()}, x)
+    assert len(asked) == 5
+
+    monkeypatch.setattr(answers, "MOST_BYTES", 3 * 8 * 1000)
+    reference.forget()
+    for n in range(5):
+        reference({"w": np.ones(1000)}, np.full(1000, n))
+    assert reference.bytes <= answers.MOST_BYTES and len(reference.answers) == 2
+    reference({"w": np.ones(1000)}, np.full(1000, 4))  # the newest is kept, the oldest forgotten
+    reference({"w": np.ones(1000)}, np.full(1000, 0))
+    assert len(asked) == 5 + 5 + 1

@@ -16,6 +16,7 @@ _WHERE = {
                      "expect_value_error", "unpack", "values_before"), "checks"),
     "describe_case": "describe",
     "graded": "plugin",
+    "remembered": "answers",
     "Source": "source",
     **dict.fromkeys(("Failure", "Other", "Returned", "Scalar", "meanwhile", "plain"), "student"),
 }

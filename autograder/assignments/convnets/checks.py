@@ -22,7 +22,7 @@ from autograder.assignments.convnets import ASSIGNMENT, GRADIENTS, OUTPUTS, TRAI
 from autograder.assignments.convnets import driver
 from autograder.assignments.convnets.cases import batch_norm_case
 from autograder.judge import (Failure, Scalar, Source, check_array, check_int, check_number, describe_value,
-                              meanwhile, plain)
+                              meanwhile, plain, remembered)
 from autograder.messages import say
 from solutions import convnets as reference
 
@@ -98,9 +98,15 @@ def drive(student, function: str, timeout: float = None, **inputs):
     return student.drive(function, (function,), timeout, **inputs)
 
 
+@remembered
 def expected(function: str, inputs: dict):
-    """What the scenario gives with the reference's functions. The reference trains
-    eagerly here: the same steps, without the seconds that tracing a graph takes."""
+    """What the scenario gives with the reference's functions (asked once per judge)."""
+    return _run_reference(function, inputs)
+
+
+def _run_reference(function: str, inputs: dict):
+    """The scenario with the reference's functions. The reference trains eagerly here:
+    the same steps, without the seconds that tracing a graph takes."""
     eager = tf.config.functions_run_eagerly()
     tf.config.run_functions_eagerly(True)
     try:
@@ -116,6 +122,7 @@ KINK_MARGIN = 1e-4
 DRAWS = 50
 
 
+@remembered
 def expected_clear_of_kinks(function: str, inputs: dict) -> tuple:
     """``(expected(function, inputs), the smallest |input| of any ReLU in that run)``."""
     relu, closest = tf.nn.relu, [np.inf]
@@ -126,7 +133,7 @@ def expected_clear_of_kinks(function: str, inputs: dict) -> tuple:
 
     tf.nn.relu = watched
     try:
-        return expected(function, inputs), min(closest)
+        return _run_reference(function, inputs), min(closest)
     finally:
         tf.nn.relu = relu
 

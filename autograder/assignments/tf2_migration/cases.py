@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 
-from autograder.judge import source
+from autograder.judge import remembered, source
 
 NAMES = ("conv_w", "conv_b", "w1", "b1", "w2", "b2")
 
@@ -113,6 +113,7 @@ def contract_batches(x, y, batch_size: int, seed: int, epoch: int) -> list:
             for i in range(0, len(x) - batch_size + 1, batch_size)]
 
 
+@remembered
 def tf1_apply_gradients(weights: dict, optimizer: str, learning_rate: float, steps: list) -> dict:
     """The weights after TF1's GradientDescentOptimizer ("sgd") or AdamOptimizer ("adam",
     epsilon 1e-8) applied each step's gradients, through placeholders and a Session."""

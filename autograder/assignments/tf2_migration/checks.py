@@ -13,7 +13,7 @@ import numpy as np
 from autograder.assignments.tf2_migration import ASSIGNMENT, TF1_OUTPUTS, TF1_STEPS, TRAINING
 from autograder.assignments.tf2_migration.cases import NAMES, Source, contract_batches, tf1_apply_gradients
 from autograder.assignments.tf2_migration.tf1_reference import TF1Network
-from autograder.judge import Failure, Scalar, check_array, check_number, describe_value, meanwhile, plain
+from autograder.judge import Failure, Scalar, check_array, check_number, describe_value, meanwhile, plain, remembered
 from autograder.messages import say
 
 KERAS_CLASSES = {"sgd": "SGD", "adam": "Adam"}
@@ -155,22 +155,26 @@ def check_glorot_uniform(made: dict, fans: dict, case: str) -> None:
             raise Failure(say("tf2_migration.glorot_spread", std=w.std(), expected=limit / np.sqrt(3), **facts))
 
 
+@remembered
 def tf1_forward(weights: dict, x) -> np.ndarray:
     with TF1Network(weights) as tf1:
         return tf1.forward(x)
 
 
+@remembered
 def tf1_loss(weights: dict, x, y) -> float:
     with TF1Network(weights) as tf1:
         return tf1.loss(x, y)
 
 
+@remembered
 def tf1_train(inputs: dict) -> tuple:
     """``(losses, weights after)``: TF1's train_op on each of ``inputs["batches"]``."""
     with TF1Network(inputs["weights"], inputs["optimizer"], inputs["learning_rate"]) as tf1:
         return tf1.train(inputs["batches"]), tf1.weights()
 
 
+@remembered
 def tf1_fit(inputs: dict) -> tuple:
     """``(losses, validation losses, weights after)``: TF1's train_op over the contract's
     batches, epoch by epoch."""
