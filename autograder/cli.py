@@ -77,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
 
     judge = commands.add_parser("judge", help="(used by a batch) grade the submissions sent on stdin under a run")
     judge.add_argument("run", type=Path)
+    judge.add_argument("--start-next-early", action="store_true",
+                       help="start each next student's sandbox while this one's checks run")
 
     release = commands.add_parser("release", help="generate release/ from source/ with nbgrader")
     release.add_argument("names", nargs="*", help="the assignments (default: every one in source/)")
@@ -310,7 +312,7 @@ def _release(args, cli) -> int:
 def _judge(args, cli) -> int:
     from autograder.course import judges
 
-    return judges.serve(args.run)
+    return judges.serve(args.run, args.start_next_early)
 
 
 def _interrupt(signum, frame):

@@ -265,7 +265,10 @@ def test_one_judge_grades_a_slots_submissions_one_after_another(tmp_path, monkey
         nbformat.write(notebook, _make(submitted / student / "conv" / "conv.ipynb"))
     started = []
     original = judges.Judge.__init__
-    monkeypatch.setattr(judges.Judge, "__init__", lambda self, *args: started.append(1) or original(self, *args))
+    monkeypatch.setattr(judges.Judge, "__init__", lambda self, *args: started.append(args) or original(self, *args))
+    monkeypatch.setattr(batch.os, "sched_getaffinity", lambda pid: {0, 1})
     batch.grade_all(batch.find(submitted), out, batch.Settings(seed=1), jobs=1)
     assert len(started) == 1
+    assert started[0][-1] is True  # a core to spare: each next sandbox starts while the checks run
     assert [_results(out, s)["score"] for s in ("ann", "bob", "cy")] == [12, 0, 12]
+    assert not batch.a_core_to_spare(2) and not batch.a_core_to_spare(3)  # two cores: two slots keep them busy

@@ -150,18 +150,22 @@ def test_in_a_series_each_student_gets_a_sandbox_no_one_used(monkeypatch):
     from autograder.judge import student
     from autograder.runner import session
 
-    monkeypatch.setattr(student, "_in_a_series", [True])
-    first = student.Student([{"label": "cell 1", "source": "import builtins\nbuiltins.LEFT_BEHIND = 1\n"}],
-                            CONV.limits)
-    first.close()  # starts the next student's sandbox
-    assert session._ahead
     code = "import builtins\ndef seen():\n    return 'left behind' if hasattr(builtins, 'LEFT_BEHIND') else 'clean'\n"
-    second = student.Student([{"label": "cell 1", "source": code}], CONV.limits)
-    assert not session._ahead  # it took the one started ahead
-    assert second.call("seen").value == "clean"
-    second.close()
-    session.discard_ahead()
-    assert not session._ahead
+    for early in (False, True):
+        monkeypatch.setattr(student, "_series", [early])
+        first = student.Student([{"label": "cell 1", "source": code + "builtins.LEFT_BEHIND = 1\n"}], CONV.limits)
+        # early: the next student's sandbox starts once this notebook has run, while its checks run
+        assert bool(session._ahead) == early
+        ahead = session._ahead[0] if early else None
+        assert first.call("seen").value == "left behind"
+        first.close()  # else: the next student's sandbox starts now
+        assert session._ahead and (not early or session._ahead[0] is ahead)
+        second = student.Student([{"label": "cell 1", "source": code}], CONV.limits)
+        assert bool(session._ahead) == early  # it took the one started ahead (and, early, started the next)
+        assert second.call("seen").value == "clean"
+        second.close()
+        session.discard_ahead()
+        assert not session._ahead
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, f
     # one assignment after another: a slot's judge (and the sandbox it starts ahead) then
     # serves submission after submission of the same run, not a fresh judge for each
     todo = sorted((s for s in todo if isinstance(runs[s.assignment], Path)), key=lambda s: (s.assignment, s.student))
-    judges = _Judges(_child_environment(jobs))
+    judges = _Judges(_child_environment(jobs), start_next_early=a_core_to_spare(jobs))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(_grade, s, out, runs[s.assignment], settings.timeout, judges): s for s in todo}
         done = 0
@@ -206,6 +206,13 @@ def _grade(submission: Submission, out: Path, run: Path, timeout: float, judges:
     return time.monotonic() - started
 
 
+def a_core_to_spare(jobs: int) -> bool:
+    """Whether each of ``jobs`` slots has two cores of its own: the second then runs the
+    next student's sandbox start (TensorFlow's import) while the current student's checks
+    run. With fewer, the slots' own work keeps every core busy."""
+    return 2 * max(1, jobs) <= len(os.sched_getaffinity(0))
+
+
 def _child_environment(jobs: int) -> dict:
     environment = dict(os.environ)
     if jobs > 1:  # one core per submission: the jobs share the machine, their threads would fight
@@ -217,8 +224,9 @@ def _child_environment(jobs: int) -> dict:
 class _Judges:
     """The judge of each batch slot (a thread of the pool), and a way to stop them all."""
 
-    def __init__(self, environment: dict):
+    def __init__(self, environment: dict, start_next_early: bool = False):
         self.environment = environment
+        self.start_next_early = start_next_early
         self.stopping = False
         self._all: list = []
         self._mine = threading.local()
@@ -235,7 +243,7 @@ class _Judges:
         with self._lock:
             if self.stopping:
                 return None
-            self._mine.judge = Judge(run, self.environment)
+            self._mine.judge = Judge(run, self.environment, self.start_next_early)
             self._all.append(self._mine.judge)
             return self._mine.judge
 

@@ -31,15 +31,17 @@ SUBMISSIONS_PER_JUDGE = 50
 
 
 class Judge:
-    """One judge process, started on the run in the file ``run``."""
+    """One judge process, started on the run in the file ``run``; ``start_next_early``:
+    its slot has a core to spare (see ``grade_one_after_another``)."""
 
-    def __init__(self, run: Path, environment: dict):
+    def __init__(self, run: Path, environment: dict, start_next_early: bool = False):
         self.run = run
         self.graded = 0
         self._scratch = tempfile.TemporaryDirectory(prefix="autograder-judge-", ignore_cleanup_errors=True)
         # its sandboxes' temporary folders go where they are removed even when the judge is killed
+        command = [sys.executable, "-m", "autograder", "judge", str(run)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder", "judge", str(run)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            command + (["--start-next-early"] if start_next_early else []), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env={**environment, "TMPDIR": self._scratch.name}, start_new_session=True)
         self._replies: queue.Queue = queue.Queue()
         self._errors: deque = deque(maxlen=40)
@@ -108,7 +110,7 @@ def _ended(returncode: int) -> str:
     return say("course.no_results")
 
 
-def serve(run_file: Path) -> int:
+def serve(run_file: Path, start_next_early: bool = False) -> int:
     """The judge's side: grade each submission the batch sends, until stdin closes."""
     from autograder.course.batch import grade_submission
     from autograder.judge.student import discard_sandbox_ahead, grade_one_after_another
@@ -119,7 +121,7 @@ def serve(run_file: Path) -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever else prints stays off the channel
     sys.stdout = sys.stderr
     run = Run.from_json(run_file.read_text())
-    grade_one_after_another()
+    grade_one_after_another(start_next_early)
     for line in sys.stdin:
         task = json.loads(line)
         notebook, out = Path(task["notebook"]), Path(task["out"])

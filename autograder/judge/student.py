@@ -28,7 +28,9 @@ __all__ = ["ISOLATION", "Called", "Failure", "LoadReport", "Other", "Outcome", "
            "Scalar", "Student", "discard_sandbox_ahead", "explain", "grade_one_after_another", "import_on_first_use",
            "meanwhile", "not_allowed", "plain", "received_as", "sent_as", "start_sandbox_ahead"]
 
-_in_a_series = []  # holds True in a process that grades submissions one after another
+# in a process that grades submissions one after another: [whether to start the next
+# student's sandbox while this one's checks run]
+_series: list = []
 
 
 def start_sandbox_ahead(assignment, hidden=()) -> None:
@@ -45,10 +47,12 @@ def discard_sandbox_ahead() -> None:
     session.discard_ahead()
 
 
-def grade_one_after_another() -> None:
+def grade_one_after_another(start_next_early: bool = False) -> None:
     """This process grades submissions one after another (a batch's judge): from now on,
-    each student's sandbox, once closed, is followed by the next one's."""
-    _in_a_series[:] = [True]
+    each student's sandbox, once closed, is followed by the next one's; with
+    ``start_next_early`` (a slot with a core to spare), the next one starts as soon as
+    this student's notebook has run, and imports (TensorFlow: seconds) while the checks run."""
+    _series[:] = [start_next_early]
 
 
 class Failure(AssertionError):
@@ -133,6 +137,8 @@ class Student:
         self.runner = None
         self.first_load = self._fresh_runner()
         self.isolation = self.runner.isolation if self.runner else []
+        if _series and _series[0]:
+            self._start_the_next_ahead()
 
     def _fresh_runner(self) -> LoadReport:
         self.runner = session.started_runner(self.limits, self.hidden, self.driver, self.imports)
@@ -195,8 +201,11 @@ class Student:
     def close(self) -> None:
         if self.runner:
             self.runner.close()
-        if _in_a_series:
-            session.start_ahead(self.limits, self.hidden, self.driver, self.imports)
+        if _series:
+            self._start_the_next_ahead()  # unless one is on its way already
+
+    def _start_the_next_ahead(self) -> None:
+        session.start_ahead(self.limits, self.hidden, self.driver, self.imports)
 
 
 def explain(outcome: Outcome, function: str, case: str, timeout: float, imports=()) -> str:
