@@ -218,3 +218,55 @@ def test_start_ahead_until_launched_returns_once_the_sandboxs_process_exists(tmp
     assert time.monotonic() - started < session.LAUNCH_SECONDS
     with pytest.raises(session.SandboxUnavailable, match="no room"):
         session.started_runner(CONV.limits, [tmp_path], driver, CONV.imports)
+
+
+# The student graded before another, in a slot that starts the next sandbox early: it
+# lives while the next student's sandbox starts, and reaches for it.
+REACH_FOR_THE_NEXT = _with_cell('''
+import os, signal, threading, time
+
+def _reach():
+    while True:  # for as long as this sandbox lives: the next one starts meanwhile
+        for folder in ("/tmp", "/dev/shm", "/var/tmp", os.path.expanduser("~")):
+            try:
+                with open(os.path.join(folder, "numpy.py"), "w") as file:
+                    file.write("raise SystemExit('planted')")
+            except OSError:
+                pass
+        for pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
+            try:
+                os.kill(int(pid), signal.SIGSTOP)  # every process it may signal, but its own
+            except OSError:
+                pass
+        time.sleep(0.05)
+
+threading.Thread(target=_reach, daemon=True).start()
+''')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["root", "unprivileged"])
+def test_the_sandbox_started_early_for_the_next_student_is_out_of_reach(mode, tmp_path):
+    """``--jobs 1`` on two cores starts the next student's sandbox while a student's
+    checks run: a student who signals every process and plants files cannot reach it,
+    as root and as a user with no privilege."""
+    import unprivileged
+
+    from autograder.course.batch import a_core_to_spare
+
+    assert a_core_to_spare(1), "the early start needs two cores"
+    submitted = _write(tmp_path / "submitted", {"a-hostile": REACH_FOR_THE_NEXT, "b-good": SOURCE, "c-good": SOURCE})
+    out = tmp_path / "out"
+    command = ["grade", str(submitted), "--out", str(out), "--seed", "5", "--jobs", "1", *LIMITS]
+    if mode == "root":
+        assert cli.main(command) == 0
+    else:
+        if not unprivileged.available():
+            pytest.fail("the unprivileged mode needs root (to drop from), unshare and setpriv")
+        unprivileged.own(tmp_path)
+        run = subprocess.run(unprivileged.command([sys.executable, "-m", "autograder", *command], [tmp_path]),
+                             capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                             env={**os.environ, "HOME": str(tmp_path)})
+        assert run.returncode == 0, run.stderr[-3000:]
+    scores = _scores(out, ["b-good", "c-good"])
+    assert scores == {"b-good": pytest.approx(12, abs=1e-3), "c-good": pytest.approx(12, abs=1e-3)}, scores
