@@ -40,9 +40,10 @@ class Judge:
         self._scratch = tempfile.TemporaryDirectory(prefix="autograder-judge-", ignore_cleanup_errors=True)
         # its sandboxes' temporary folders go where they are removed even when the judge is killed
         command = [sys.executable, "-m", "autograder", "judge", str(run)]
+        command += ["--start-next-early"] if start_next_early else []
         self.process = subprocess.Popen(
-            command + (["--start-next-early"] if start_next_early else []), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env={**environment, "TMPDIR": self._scratch.name}, start_new_session=True)
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**environment, "TMPDIR": self._scratch.name}, start_new_session=True)
         self._replies: queue.Queue = queue.Queue()
         self._errors: deque = deque(maxlen=40)
         threading.Thread(target=self._read, args=(self.process.stdout, self._replies.put), daemon=True).start()
