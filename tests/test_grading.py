@@ -280,10 +280,10 @@ def test_the_judge_asks_the_reference_each_question_once_and_hands_out_copies(mo
     assert len(asked) == 5
 
     monkeypatch.setattr(answers, "MOST_BYTES", 3 * 8 * 1000)
-    reference.forget()
+    bounded = remembered(reference.__wrapped__)  # a judge's answers of 8 kB each, room for two
     for n in range(5):
-        reference({"w": np.ones(1000)}, np.full(1000, n))
-    assert reference.bytes <= answers.MOST_BYTES and len(reference.answers) == 2
-    reference({"w": np.ones(1000)}, np.full(1000, 4))  # the newest is kept, the oldest forgotten
-    reference({"w": np.ones(1000)}, np.full(1000, 0))
+        bounded({"w": np.ones(1000)}, np.full(1000, n))
+    assert bounded.bytes <= answers.MOST_BYTES and len(bounded.answers) == 2
+    bounded({"w": np.ones(1000)}, np.full(1000, 4))  # the newest is kept, the oldest forgotten
+    bounded({"w": np.ones(1000)}, np.full(1000, 0))
     assert len(asked) == 5 + 5 + 1

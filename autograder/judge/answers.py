@@ -39,7 +39,7 @@ class _Remembered:
 
     def __call__(self, *args, **kwargs):
         try:
-            key = fingerprint((args, kwargs))
+            key = _fingerprint((args, kwargs))
         except _NotPlain:
             return self.work(*args, **kwargs)
         with self.lock:
@@ -62,13 +62,8 @@ class _Remembered:
                 _, (_, forgotten) = self.answers.popitem(last=False)
                 self.bytes -= forgotten
 
-    def forget(self) -> None:
-        with self.lock:
-            self.answers.clear()
-            self.bytes = 0
 
-
-def fingerprint(value) -> bytes:
+def _fingerprint(value) -> bytes:
     """A digest of a plain value, its types and shapes included; raises ``_NotPlain``."""
     digest = hashlib.sha256()
     _feed(digest, value)
