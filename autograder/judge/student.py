@@ -101,7 +101,7 @@ def sent_as(value):
 def received_as(value, depth: int = 0):
     """Trusted code's ``value`` as the judge would receive it from the sandbox: the structure
     :func:`encode` keeps (numeric arrays, scalars with their type names, strings, tuples,
-    lists, dicts), built directly (no archive: the course's own code is not hostile)."""
+    lists, dicts), built directly (not encoded and decoded: the course's own code is not hostile)."""
     if type(value) is np.ndarray:
         return value.copy() if value.dtype.kind in NUMERIC_KINDS else Other(f"numpy array of dtype {value.dtype}")
     if isinstance(value, (bool, int, float, np.generic)) and type(value).__module__ in ("builtins", "numpy"):

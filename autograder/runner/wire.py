@@ -1,44 +1,46 @@
 """The wire format between the judge and the runner: numeric arrays and plain structure.
 
-A message is one ``.npz`` archive: the JSON tree under ``__tree__`` (as bytes) and every
-array under its own key. Only numeric arrays cross: no pickle, no Python object.
+A message is one frame, every number little-endian:
 
-The judge decodes what an untrusted process wrote, so :func:`decode` checks the
-archive's records, every array's ``.npy`` header and the tree's size and depth before
-it reads or builds anything, and raises ``ValueError`` (only that) when any is off.
+- ``AGW\x01``, the tree's length in bytes (8 bytes) and the number of arrays (4 bytes);
+- a table with a row per array: its dtype as numpy spells it (``<f4``, ``|b1``; 4 bytes,
+  NUL-padded), its number of dimensions (1 byte) and each dimension (8 bytes);
+- the tree, JSON text: the value's structure, each array named ``a<row>``;
+- the arrays' bytes in C order, in the table's order, each starting on a multiple of 16.
+
+Only numeric arrays cross: no pickle, no Python object. Decoding is reading the table and
+pointing at the bytes: no archive, no header to parse, nothing copied twice.
+
+The judge decodes what an untrusted process wrote, so :func:`decode` checks the table
+against the bytes the message holds, and the tree's size and depth, before it builds
+anything, and raises ``ValueError`` (only that) when any is off.
 
 This module is copied into the sandbox next to the worker: it may import only the
 standard library and numpy.
 """
-import io
 import json
 import math
 import re
 import struct
-import zipfile
 
 import numpy as np
 
 MAX_MESSAGE_BYTES = 512 * 2**20
 MAX_NODES = 20_000
 MAX_DEPTH = 64  # how deeply containers may nest in a message
-MAX_MEMBERS = MAX_NODES + 1  # an array per node at most, and the tree
+MAX_ARRAYS = MAX_NODES  # an array per node at most
+MAX_DIMENSIONS = 64  # numpy's own limit
 NUMERIC_KINDS = "biufc"  # bool, int, uint, float, complex
 
 _LENGTH = struct.Struct(">Q")
-_END_RECORD = struct.Struct("<4s4H2LH")  # zip "end of central directory", no comment
-_ZIP64_LOCATOR = b"PK\x06\x07"
-_LOCATOR_SIZE = 20
-_DIRECTORY_ENTRY_BYTES = 160  # 46 fixed bytes, a short name; encode's are about 55
-_NPY_HEADER_BYTES = 8192  # a numeric array's header is under 2 KiB even with 64 dimensions
-_READ_CHUNK = 2**24  # bytes read at a time into an array
+_FRAME = struct.Struct("<4sQI")  # magic, tree bytes, arrays
+_MAGIC = b"AGW\x01"
+_ROW = struct.Struct("<4sB")  # dtype, dimensions; then a "<Q" per dimension
+_DIMENSION = struct.Struct("<Q")
+_ALIGN = 16  # where each array's bytes start: numpy reads aligned data fastest
+_DESCR = re.compile(rb"[<>|][biufc][0-9]{1,2}\x00*")  # what numpy spells a numeric dtype
 _STRUCTURE_PER_NODE = 32  # JSON outside strings per node; encode writes at most 16
 _JSON_DEPTH = 2 * MAX_DEPTH + 1  # a node and its items list or dict are two JSON levels
-# An .npy header as numpy writes it for a numeric array (the only kind encode sends): read
-# with this pattern alone, so that nothing of an untrusted header is ever evaluated
-_NPY_HEADER_LENGTH = {b"\x93NUMPY\x01\x00": struct.Struct("<H"), b"\x93NUMPY\x02\x00": struct.Struct("<I")}
-_NPY_HEADER = re.compile(rb"\{'descr': '(?P<descr>[<>|][biufc][0-9]{1,2})', 'fortran_order': (?P<fortran>True|False), "
-                         rb"'shape': \((?P<shape>|[0-9]+,|[0-9]+(?:, [0-9]+)+)\), \} *\n")
 _STRING = re.compile(r'"[^"]*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]")
 
@@ -50,7 +52,7 @@ def encode(value) -> bytes:
     never crosses. So are containers nested deeper than ``MAX_DEPTH``, and every node
     past the first ``MAX_NODES``.
     """
-    arrays: dict = {}
+    arrays: list = []
     budget = [MAX_NODES]
 
     def tree(v, depth):
@@ -60,16 +62,14 @@ def encode(value) -> bytes:
         if type(v) is np.ndarray:
             if v.dtype.kind not in NUMERIC_KINDS:
                 return {"t": "other", "type": f"numpy array of dtype {v.dtype}"}
-            key = f"a{len(arrays)}"
-            arrays[key] = v
-            return {"t": "array", "k": key}
+            arrays.append(v)
+            return {"t": "array", "k": f"a{len(arrays) - 1}"}
         if isinstance(v, (bool, int, float, np.generic)) and type(v).__module__ in ("builtins", "numpy"):
             scalar = np.asarray(v)
             if scalar.dtype.kind not in NUMERIC_KINDS:
                 return {"t": "other", "type": type(v).__name__}
-            key = f"a{len(arrays)}"
-            arrays[key] = scalar
-            return {"t": "scalar", "type": type(v).__name__, "k": key}
+            arrays.append(scalar)
+            return {"t": "scalar", "type": type(v).__name__, "k": f"a{len(arrays) - 1}"}
         if v is None:
             return {"t": "none"}
         if type(v) is str:
@@ -83,126 +83,91 @@ def encode(value) -> bytes:
             return {"t": "dict", "items": {k: tree(item, depth + 1) for k, item in v.items()}}
         return {"t": "other", "type": _type_name(v)}
 
-    root = tree(value, 0)
-    arrays["__tree__"] = np.frombuffer(json.dumps(root).encode(), dtype=np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
+    text = json.dumps(tree(value, 0)).encode()
+    table, data = [], []
+    for array in arrays:
+        array = array if array.flags.c_contiguous else array.copy(order="C")  # (ascontiguousarray makes 0-d 1-d)
+        table.append(_ROW.pack(array.dtype.str.encode(), array.ndim))
+        table += [_DIMENSION.pack(size) for size in array.shape]
+        data.append(array.reshape(-1).view(np.uint8))
+    head = b"".join([_FRAME.pack(_MAGIC, len(text), len(arrays)), *table, text])
+    parts = [head, bytes(-len(head) % _ALIGN)]
+    for raw in data:
+        parts += [raw, bytes(-raw.size % _ALIGN)]
+    return b"".join(parts)
 
 
 def decode(payload: bytes):
     """Inverse of :func:`encode`. Raises ``ValueError``, and nothing else, on anything malformed."""
     try:
-        arrays = _read_arrays(payload)
-        root = _read_tree(arrays.pop("__tree__", None))
-        return _build(root, arrays)
+        if not isinstance(payload, (bytes, bytearray, memoryview)):
+            raise ValueError(f"message is {type(payload).__name__}, not bytes")
+        if len(payload) > MAX_MESSAGE_BYTES:
+            raise ValueError(f"message of {len(payload)} bytes is over the limit")
+        buffer = bytearray(payload)  # the arrays are views of it: writable, and copied once
+        layouts, tree_at, tree_bytes = _read_table(buffer)
+        arrays = _arrays(buffer, layouts, tree_at + tree_bytes)
+        return _build(_read_tree(buffer[tree_at : tree_at + tree_bytes]), arrays)
     except ValueError:
         raise
-    except Exception as error:  # zipfile, numpy and json fail in many ways on hostile bytes
+    except Exception as error:  # numpy and json fail in many ways on hostile bytes
         raise ValueError(f"malformed message ({type(error).__name__})") from error
 
 
-def _read_arrays(payload) -> dict:
-    """Every array of the archive by key. Members are checked as a whole first, each one's
-    header then, so no array takes more memory than the bytes the message holds for it."""
-    if not isinstance(payload, (bytes, bytearray, memoryview)):
-        raise ValueError(f"message is {type(payload).__name__}, not bytes")
-    payload = bytes(payload)
-    if len(payload) > MAX_MESSAGE_BYTES:
-        raise ValueError(f"message of {len(payload)} bytes is over the limit")
-    _check_end_record(payload)
-    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-        members = _check_members(archive.infolist(), len(payload))
-        return {key: _read_member(archive, info) for key, info in members.items()}
+def _read_table(buffer: bytearray) -> tuple:
+    """``([(dtype, shape)], where the tree starts, its length)``, each row checked as it
+    is read: nothing is allocated, or looped over, on the sender's word alone."""
+    if len(buffer) < _FRAME.size:
+        raise ValueError("message too short for a frame")
+    magic, tree_bytes, count = _FRAME.unpack_from(buffer)
+    if magic != _MAGIC:
+        raise ValueError("message does not start as a frame")
+    if count > MAX_ARRAYS or count * _ROW.size > len(buffer):
+        raise ValueError(f"message declares {count} arrays, more than it can hold")
+    at, layouts = _FRAME.size, []
+    for _ in range(count):
+        if at + _ROW.size > len(buffer):
+            raise ValueError("the table of arrays ends early")
+        descr, dimensions = _ROW.unpack_from(buffer, at)
+        at += _ROW.size
+        if not _DESCR.fullmatch(descr):
+            raise ValueError(f"an array's dtype {descr.rstrip(bytes(1))[:8]!r} is not numeric")
+        if dimensions > MAX_DIMENSIONS or at + dimensions * _DIMENSION.size > len(buffer):
+            raise ValueError(f"an array declares {dimensions} dimensions")
+        shape = struct.unpack_from(f"<{dimensions}Q", buffer, at)
+        at += dimensions * _DIMENSION.size
+        try:
+            dtype = np.dtype(descr.rstrip(bytes(1)).decode())
+        except TypeError:  # a kind numpy has in no such size ("<f3")
+            dtype = None
+        if dtype is None or dtype.kind not in NUMERIC_KINDS:
+            raise ValueError(f"an array's dtype {descr.rstrip(bytes(1))[:8]!r} is not numeric")
+        # an empty array's other dimensions are bounded too: numpy computes with them
+        if math.prod(size for size in shape if size) * dtype.itemsize > MAX_MESSAGE_BYTES:
+            raise ValueError(f"an array claims {shape} of {dtype.str}, more than any message holds")
+        layouts.append((dtype, shape))
+    if tree_bytes > len(buffer) - at:
+        raise ValueError(f"the tree claims {tree_bytes} bytes, more than the message holds")
+    return layouts, at, tree_bytes
 
 
-def _check_end_record(payload: bytes) -> None:
-    """Bound the zip directory before zipfile reads it: zipfile builds an object for every
-    entry it finds in the directory, whatever count the end record declares."""
-    if len(payload) < _END_RECORD.size:
-        raise ValueError("message too short for an archive")
-    end = len(payload) - _END_RECORD.size
-    signature, _, _, _, entries, directory_bytes, _, comment_bytes = _END_RECORD.unpack_from(payload, end)
-    if signature != b"PK\x05\x06" or comment_bytes:
-        raise ValueError("message does not end with a zip end record")
-    # zipfile would take the directory's size from a zip64 record instead; encode never writes one
-    if payload[max(0, end - _LOCATOR_SIZE) : end].startswith(_ZIP64_LOCATOR):
-        raise ValueError("zip64 end records are not accepted")
-    if entries > MAX_MEMBERS or directory_bytes > MAX_MEMBERS * _DIRECTORY_ENTRY_BYTES:
-        raise ValueError("zip directory is too large")
+def _arrays(buffer: bytearray, layouts: list, at: int) -> dict:
+    """Every array by key, viewing its bytes, once the table adds up to exactly the bytes
+    the message holds after the tree."""
+    starts = []
+    for dtype, shape in layouts:
+        at += -at % _ALIGN
+        starts.append(at)
+        at += math.prod(shape) * dtype.itemsize
+    if at + -at % _ALIGN != len(buffer):
+        raise ValueError(f"the arrays claim {at} bytes in all, the message holds {len(buffer)}")
+    return {f"a{index}": np.frombuffer(buffer, dtype, math.prod(shape), start).reshape(shape)
+            for index, ((dtype, shape), start) in enumerate(zip(layouts, starts))}
 
 
-def _check_members(infos: list, payload_bytes: int) -> dict:
-    """``{key: ZipInfo}`` for members as np.savez writes them: stored, uncompressed, named once."""
-    if len(infos) > MAX_MEMBERS:
-        raise ValueError(f"archive has {len(infos)} members, over {MAX_MEMBERS}")
-    members, total = {}, 0
-    for info in infos:
-        name = info.filename[:100]
-        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
-            raise ValueError(f"member {name!r} is compressed or encrypted")  # inflating is the bomb
-        if info.file_size != info.compress_size:
-            raise ValueError(f"member {name!r} declares a size its bytes do not have")
-        if not info.filename.endswith(".npy"):
-            raise ValueError(f"member {name!r} is not an .npy array")
-        key = info.filename[: -len(".npy")]
-        if key in members:
-            raise ValueError(f"member {name!r} appears twice")
-        members[key] = info
-        total += info.file_size
-    # stored members cannot share bytes: together they fit in the message
-    if total > min(payload_bytes, MAX_MESSAGE_BYTES):
-        raise ValueError(f"members declare {total} bytes, more than the message holds")
-    return members
-
-
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    """A member's array, read in chunks straight into place once its header passed."""
-    with archive.open(info) as member:
-        head = member.read(min(info.file_size, _NPY_HEADER_BYTES))
-        header_bytes, dtype, shape, fortran_order = _array_layout(head, info)
-        array = np.empty(math.prod(shape), dtype=dtype)
-        target = memoryview(array.view(np.uint8))
-        done = len(head) - header_bytes
-        target[:done] = head[header_bytes:]
-        while done < len(target):
-            read = member.readinto(target[done : done + _READ_CHUNK])
-            if not read:
-                raise ValueError(f"member {info.filename[:100]!r} ends early")
-            done += read
-    if fortran_order:
-        return array.reshape(shape[::-1]).transpose()
-    return array.reshape(shape)
-
-
-def _array_layout(head: bytes, info: zipfile.ZipInfo) -> tuple:
-    """``(header bytes, dtype, shape, fortran order)`` from the start of a member, refused
-    unless its ``.npy`` header describes a numeric array of exactly the member's size."""
-    name = info.filename[:100]
-    length = _NPY_HEADER_LENGTH.get(head[:8])
-    if length is None or len(head) < 8 + length.size:
-        raise ValueError(f"member {name!r} is not a version 1 or 2 .npy array")
-    start = 8 + length.size
-    end = start + length.unpack_from(head, 8)[0]
-    layout = _NPY_HEADER.fullmatch(head[start:end]) if end <= len(head) else None
-    # object and structured dtypes, and anything numpy's own writer would not have written
-    if layout is None:
-        raise ValueError(f"member {name!r} has no header of a numeric dtype and a shape, as encode writes them")
-    dtype = np.dtype(layout["descr"].decode())
-    shape = tuple(int(n) for n in layout["shape"].split(b",") if n.strip())
-    claimed = end + math.prod(shape) * dtype.itemsize
-    if claimed != info.file_size:
-        raise ValueError(f"member {name!r} header claims {claimed} bytes, the member holds {info.file_size}")
-    return end, dtype, shape, layout["fortran"] == b"True"
-
-
-def _read_tree(tree):
+def _read_tree(text: bytes):
     """The JSON tree, parsed once its structure is known to be small and shallow."""
-    if tree is None:
-        raise ValueError("message has no tree")
-    if tree.dtype != np.uint8 or tree.ndim != 1:
-        raise ValueError(f"tree is not a byte string but {str(tree.dtype)[:100]}")
-    text = tree.tobytes().decode("utf-8")
+    text = bytes(text).decode("utf-8")
     _check_tree_structure(text)
     return json.loads(text)
 

@@ -155,10 +155,11 @@ class Source(source.Source):
     """The cells the sandbox ran, read on the judge's side (``judge.source``), and the
     names that importing TF1's modules bound."""
 
-    def __init__(self, cells: list, contract: tuple):
-        super().__init__(cells, contract)
-        self.tf1_aliases = {name for _, tree in self.trees for node in ast.walk(tree)
-                            for name in _tf1_imported_names(node)}
+    @functools.cached_property
+    def tf1_aliases(self) -> set:
+        """The names the cells bound by importing TF1's modules (read only when asked:
+        every scenario the judge drives reads the cells, for their calls alone)."""
+        return {name for _, tree in self.trees for node in ast.walk(tree) for name in _tf1_imported_names(node)}
 
     def tf1_uses(self, function: str) -> list:
         """``["tf.compat.v1 (line 3 of cell 9 (compute_loss))", ...]``: TF1 API the function reaches."""
