@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import io
 import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +24,7 @@ from autograder.judge import budgets
 from autograder.judge.diagnosis import Diagnosis
 from autograder.judge.plugin import GradingPlugin
 from autograder.judge.student import (ISOLATION, Failure, LoadReport, Outcome, SandboxUnavailable, Student,
-                                      import_on_first_use, not_allowed)
+                                      import_on_first_use, kept_for_good, not_allowed)
 from autograder.messages import say
 from autograder.run import Run
 
@@ -143,14 +144,18 @@ def _modules_the_tests_import(assignment: Assignment) -> list:
 
 
 def _import_all(modules: list) -> None:
-    """Import ``modules``, so that pytest, importing the hidden test file itself (to
-    rewrite its asserts), finds them loaded (pyplot, which Keras imports, on first use)."""
+    """Import ``modules``, so that pytest, importing the hidden test file itself, finds
+    them loaded (pyplot, which Keras imports, on first use; what they make kept for good,
+    the first time only: a judge grading one student after another makes garbage)."""
     import_on_first_use()
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except Exception:  # noqa: BLE001 (pytest meets the same error and reports it as it always does)
-            return
+    if all(module in sys.modules for module in modules):
+        return
+    with kept_for_good():
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001 (pytest meets the same error and reports it as it always does)
+                return
 
 
 def _notebook_check(load: LoadReport, problem: str, notes: list, assignment) -> str:

@@ -19,14 +19,14 @@ from autograder.judge.describe import describe_case
 from autograder.messages import say
 from autograder.runner.sandbox import ISOLATION
 from autograder.runner import session
-from autograder.runner.lazy import import_on_first_use
+from autograder.runner.lazy import import_on_first_use, kept_for_good
 from autograder.runner.session import LoadReport, Outcome, SandboxUnavailable
 from autograder.runner.wire import MAX_DEPTH, NUMERIC_KINDS, Other, Scalar, plain
 from autograder.runner.wire import _type_name as type_name
 
 __all__ = ["ISOLATION", "Called", "Failure", "LoadReport", "Other", "Outcome", "Returned", "SandboxUnavailable",
            "Scalar", "Student", "discard_sandbox_ahead", "explain", "grade_one_after_another", "import_on_first_use",
-           "meanwhile", "not_allowed", "plain", "received_as", "sent_as", "start_sandbox_ahead"]
+           "kept_for_good", "meanwhile", "not_allowed", "plain", "received_as", "sent_as", "start_sandbox_ahead"]
 
 # in a process that grades submissions one after another: [whether to start the next
 # student's sandbox while this one's checks run]

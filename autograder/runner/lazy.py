@@ -1,4 +1,5 @@
-"""Modules whose code runs on first use, not on import.
+"""Large imports made cheap: modules whose code runs on first use, not on import, and
+imports that no garbage collection interrupts.
 
 Notebooks import ``matplotlib.pyplot`` for figures that grading never draws, and Keras
 imports it on TensorFlow's import: it costs half a second, in the sandbox and in the
@@ -11,7 +12,14 @@ there from the start without running it. ``inspect.getmodule``, which the first
 ``tf.function`` calls, reads the ``__file__`` of every module loaded; with
 ``importlib.util.LazyLoader``, which runs a module on any attribute read, that alone
 ran all of them (scikit-learn and SciPy included: a second, at the first trace).
+
+TensorFlow's import makes millions of objects that live as long as the process. The
+cyclic garbage collector walks all of them at each full collection: several times during
+the import (a fifth of a second each), and again while the checks run. Imported under
+:func:`kept_for_good`, they are never walked.
 """
+import contextlib
+import gc
 import importlib.machinery
 import sys
 import threading
@@ -72,3 +80,18 @@ def import_on_first_use() -> None:
     """From now on in this process, ``ON_FIRST_USE`` modules run their code on first use."""
     if not any(isinstance(finder, _ImportedOnFirstUse) for finder in sys.meta_path):
         sys.meta_path.insert(0, _ImportedOnFirstUse())
+
+
+@contextlib.contextmanager
+def kept_for_good():
+    """Run the block (imports) with the cyclic garbage collector paused, then set every
+    object made so far apart from later collections (``gc.freeze``). For what lives as
+    long as the process: garbage made before it is kept too."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()

@@ -134,7 +134,8 @@ def main() -> None:
     lazy.import_on_first_use()
     if os.path.exists(os.path.join(os.path.dirname(os.path.abspath(__file__)), "driver.py")):
         try:
-            import driver  # noqa: F401 (its imports, TensorFlow's seconds among them, before the judge waits on them)
+            with lazy.kept_for_good():
+                import driver  # noqa: F401 (its imports, TensorFlow's seconds among them, before the judge waits on them)
         except BaseException as error:  # the assignment's own code: the grader's failure, said as such
             _send(to_judge, {"event": "broken", "message": f"{type(error).__name__}: {error}"[:2000]})
             return
