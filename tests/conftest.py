@@ -17,6 +17,12 @@ from autograder import assignments  # noqa: E402
 from autograder.grading import grade  # noqa: E402
 from autograder.report.results import from_grading  # noqa: E402
 from autograder.run import resolve  # noqa: E402
+from autograder.judge.student import fork_sandboxes  # noqa: E402
+
+# The suite's processes grade notebook after notebook, as a batch's judge does: their
+# sandboxes are forked from fork servers (the command that grades one notebook starts
+# each of its own, and the tests that run it test that)
+fork_sandboxes()
 
 SEED = 20261123
 

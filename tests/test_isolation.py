@@ -270,3 +270,85 @@ def test_the_sandbox_started_early_for_the_next_student_is_out_of_reach(mode, tm
         assert run.returncode == 0, run.stderr[-3000:]
     scores = _scores(out, ["b-good", "c-good"])
     assert scores == {"b-good": pytest.approx(12, abs=1e-3), "c-good": pytest.approx(12, abs=1e-3)}, scores
+
+
+# What a student's code sees of its sandbox: its uid, processes, capabilities, folder,
+# whether it can trace its namespace's first process and whether a hidden folder shows.
+SANDBOX_PROBE = r'''
+import ctypes, os
+def probe(hidden):
+    status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
+    libc = ctypes.CDLL(None, use_errno=True)
+    traced = libc.ptrace(16, 1, None, None) == 0  # PTRACE_ATTACH
+    listed = {folder: sorted(os.listdir(folder)) for folder in (".", "/tmp")}
+    for folder in (".", "/tmp"):
+        open(os.path.join(folder, "left-behind"), "w").close()
+    return {"uid": os.getuid(), "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+            "capabilities": [int(status[k], 16) for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")],
+            "no_new_privs": int(status["NoNewPrivs"]), "traced": traced, "listed": listed,
+            "hidden": os.path.exists(os.path.join(hidden, "secret"))}
+'''
+
+# Run in its own process (as root, or through ``unprivileged``): sandboxes forked from a
+# fork server, two at a time, after one that left files behind; prints what each saw.
+FORKED_SANDBOXES = r'''
+import json, sys, time
+from autograder import assignments
+from autograder.judge.student import fork_sandboxes
+from autograder.runner import sandbox, session
+from autograder.runner.wire import plain
+hidden, probe = sys.argv[1], open(sys.argv[2]).read()
+conv = assignments.load("conv")
+fork_sandboxes()
+deadline = time.monotonic() + 120
+while sandbox._server(None, tuple(conv.imports)) is None and time.monotonic() < deadline:
+    time.sleep(0.1)
+seen = []
+first = session.Runner(conv.limits, [hidden], None, tuple(conv.imports))
+first.load([{"label": "cell", "source": probe}])
+first.call("probe", (hidden,), {}, 10)
+first.close()  # leaving its files behind
+pair = [session.Runner(conv.limits, [hidden], None, tuple(conv.imports)) for _ in range(2)]
+for runner in pair:
+    runner.load([{"label": "cell", "source": probe}])
+    seen.append({**plain(runner.call("probe", (hidden,), {}, 10).value), "forked": runner.box.workdir is None})
+for runner in pair:
+    runner.close()
+print(json.dumps(seen))
+'''
+
+
+@pytest.mark.parametrize("mode", ["root", "unprivileged"])
+def test_a_sandbox_forked_from_the_fork_server_is_a_sandbox_of_its_own(mode, tmp_path):
+    """A process that grades one notebook after another forks its sandboxes from a server
+    that imported the worker's packages once. Each is still its own: its own uid (as root)
+    or user namespace, its own processes, no capability and no new privilege, a folder no
+    one used, no way to trace its first process, the grading's hidden paths hidden."""
+    import unprivileged
+
+    hidden = tmp_path / "results"
+    hidden.mkdir()
+    (hidden / "secret").write_text("the judge's")
+    (tmp_path / "probe.py").write_text(SANDBOX_PROBE)
+    (tmp_path / "forked.py").write_text(FORKED_SANDBOXES)
+    command = [sys.executable, str(tmp_path / "forked.py"), str(hidden), str(tmp_path / "probe.py")]
+    if mode == "root":
+        run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    else:
+        if not unprivileged.available():
+            pytest.fail("the unprivileged mode needs root (to drop from), unshare and setpriv")
+        unprivileged.own(tmp_path)
+        run = subprocess.run(unprivileged.command(command, [tmp_path]), capture_output=True, text=True, timeout=300,
+                             cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = json.loads(run.stdout.splitlines()[-1])
+    for box in seen:
+        assert box["forked"]
+        assert box["capabilities"] == [0, 0, 0, 0, 0] and box["no_new_privs"] == 1
+        assert box["traced"] is False and box["hidden"] is False
+        assert set(box["processes"]) <= {1, 2}, box["processes"]  # its first process and the worker
+        assert "left-behind" not in box["listed"]["."] + box["listed"]["/tmp"]
+    if mode == "root":
+        assert seen[0]["uid"] != seen[1]["uid"] and 0 not in (seen[0]["uid"], seen[1]["uid"])
+    else:
+        assert seen[0]["uid"] == seen[1]["uid"] == 1000  # each in a user namespace of its own

@@ -17,7 +17,7 @@ import numpy as np
 
 from autograder.judge.describe import describe_case
 from autograder.messages import say
-from autograder.runner.sandbox import ISOLATION
+from autograder.runner.sandbox import ISOLATION, fork_sandboxes
 from autograder.runner import session
 from autograder.runner.lazy import import_on_first_use, kept_for_good
 from autograder.runner.session import LoadReport, Outcome, SandboxUnavailable
@@ -25,8 +25,9 @@ from autograder.runner.wire import MAX_DEPTH, NUMERIC_KINDS, Other, Scalar, plai
 from autograder.runner.wire import _type_name as type_name
 
 __all__ = ["ISOLATION", "Called", "Failure", "LoadReport", "Other", "Outcome", "Returned", "SandboxUnavailable",
-           "Scalar", "Student", "discard_sandbox_ahead", "explain", "grade_one_after_another", "import_on_first_use",
-           "kept_for_good", "meanwhile", "not_allowed", "plain", "received_as", "sent_as", "start_sandbox_ahead"]
+           "Scalar", "Student", "discard_sandbox_ahead", "explain", "fork_sandboxes", "grade_one_after_another",
+           "import_on_first_use", "kept_for_good", "meanwhile", "not_allowed", "plain", "received_as", "sent_as",
+           "start_sandbox_ahead"]
 
 # in a process that grades submissions one after another: [whether to start the next
 # student's sandbox while this one's checks run]
@@ -51,8 +52,10 @@ def grade_one_after_another(start_next_early: bool = False) -> None:
     """This process grades submissions one after another (a batch's judge): from now on,
     each student's sandbox, once closed, is followed by the next one's; with
     ``start_next_early`` (a slot with a core to spare), the next one starts as soon as
-    this student's notebook has run, and imports (TensorFlow: seconds) while the checks run."""
+    this student's notebook has run, and imports (TensorFlow: seconds) while the checks run.
+    Each sandbox is forked from a fork server that imported those once."""
     _series[:] = [start_next_early]
+    fork_sandboxes()
 
 
 class Failure(AssertionError):

@@ -20,6 +20,14 @@ Where the OS provides namespaces (``unshare``), the student's code sees, and is:
 Without namespaces only the limits and, as root, the leased uid remain; the results say
 which isolation was missing.
 
+**Fork servers** (:func:`fork_sandboxes`, for a process that grades one notebook after
+another): a sandbox is started as above, or forked from the fork server of its kind
+(``forkserver.py``: the same root, the worker's packages imported once). A forked sandbox
+gets all the isolation above, made by the fork, with no exec: a fresh ``/sandbox`` and
+``/proc``, PID, mount and network namespaces, the leased uid or a user namespace of its
+own, no capability, the same limits. Where its server fails, or none can run (no
+namespaces, the GPU profile), a sandbox is started.
+
 **The GPU profile** (``Limits.gpu``, a run graded on the ``gpu`` device; ``gpu_profile``):
 CUDA reserves far more address space than any ``RLIMIT_AS`` allows, so there is none;
 memory is bounded instead by the sandbox's memory cgroup where one was made, else by a
@@ -28,11 +36,15 @@ passes ``memory_mb``. The NVIDIA device files are bound into the sandbox's root,
 variables CUDA needs pass the allow-list, and the NVIDIA runtime wheels are visible
 beside TensorFlow. A CPU run is exactly as without it.
 """
+import atexit
 import functools
 import json
 import os
 import resource
+import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -79,7 +91,8 @@ class Sandbox:
     def stop(self) -> None:
         """Kill the worker and every process it started, then remove its folder."""
         _kill_tree(self.process)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.workdir:  # (a sandbox forked from a fork server has no folder here)
+            shutil.rmtree(self.workdir, ignore_errors=True)
         if self.identity:
             self.identity.release()
 
@@ -115,22 +128,22 @@ class Sandbox:
             return ""
 
 
-def start(limits: Limits, hidden=(), driver: Path = None, imports=()) -> Sandbox:
+def start(limits: Limits, hidden=(), driver: Path = None, imports=(), cancelled: threading.Event = None) -> Sandbox:
     """Start the worker. ``hidden``: paths the student's code must not see even where a
     folder it needs holds them; ``driver``: the assignment's scenario driver, copied in
-    as ``driver.py``; ``imports``: the modules the assignment allows (and what they need)."""
-    workdir = Path(tempfile.mkdtemp(prefix="autograder-run-"))
-    for source, name in ((HERE / "worker.py", "worker.py"), (HERE / "wire.py", "wire.py"), (HERE / "lazy.py", "lazy.py"),
-                         (driver, "driver.py")):
-        if source:
-            shutil.copyfile(source, workdir / name)
-            (workdir / name).chmod(0o644)  # readable by the sandbox's uid, whatever the checkout's modes
+    as ``driver.py``; ``imports``: the modules the assignment allows (and what they need).
+    In a process that forks its sandboxes (:func:`fork_sandboxes`), the worker is forked
+    from the kind's fork server, once it is ready (a start ``cancelled`` meanwhile waits
+    no longer)."""
+    if _forking and not limits.gpu and namespaces_available():
+        box = _forked(limits, hidden, driver, tuple(imports), cancelled)
+        if box:
+            return box
+    workdir = _worker_folder(driver)
     identity = identities.lease(limits.processes) if os.geteuid() == 0 else None
     namespaced = namespaces_available()
     home = HOME if namespaced else str(workdir)
-    env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
-    env.update(RUNNER_ENVIRONMENT, HOME=home, MPLCONFIGDIR=_matplotlib_cache() or home, TMPDIR=home)
-    env, device_files, imports = gpu_profile(limits, env, imports)
+    env, device_files, imports = gpu_profile(limits, _environment(home), imports)
     command = [*_drop_command(identity, namespaced), *_limit_command(limits),
                sys.executable, "-I", "-S", f"{home}/worker.py", *packages.site_dirs()]
     isolation = ["user"] if identity or namespaced else []
@@ -155,6 +168,217 @@ def start(limits: Limits, hidden=(), driver: Path = None, imports=()) -> Sandbox
         threading.Thread(target=_watch_memory, args=(process, limits.memory_mb), daemon=True,
                          name=f"autograder-memory-{process.pid}").start()
     return Sandbox(process, workdir, isolation, identity, errors, memory_bound)
+
+
+def _worker_folder(driver: Path = None, *more: str) -> Path:
+    """A new folder holding the worker's files (and ``more`` of this folder's), the
+    driver as ``driver.py``: what the sandbox's root shows as ``/sandbox``."""
+    workdir = Path(tempfile.mkdtemp(prefix="autograder-run-"))
+    sources = [(HERE / name, name) for name in ("worker.py", "wire.py", "lazy.py", *more)]
+    for source, name in [*sources, (driver, "driver.py")]:
+        if source:
+            shutil.copyfile(source, workdir / name)
+            (workdir / name).chmod(0o644)  # readable by the sandbox's uid, whatever the checkout's modes
+    return workdir
+
+
+def _environment(home: str) -> dict:
+    """The worker's environment: the allow-list's variables, the runner's settings."""
+    env = {key: os.environ[key] for key in ENVIRONMENT_ALLOW_LIST if key in os.environ}
+    env.update(RUNNER_ENVIRONMENT, HOME=home, MPLCONFIGDIR=_matplotlib_cache() or home, TMPDIR=home)
+    return env
+
+
+# Fork servers ---------------------------------------------------------------------------
+
+_forking = False  # whether this process forks its sandboxes from fork servers
+FORK_SERVER_VARIABLE = "AUTOGRADER_FORK_SERVER"  # forkserver.CONTROL_VARIABLE: its socket's descriptor
+_servers: dict = {}  # (driver, imports): _ForkServer
+_servers_lock = threading.Lock()
+SERVER_SECONDS = 120.0  # from starting a fork server to its word that it imported what a worker does
+MOST_SERVERS = 4  # one a kind of sandbox: an assignment's driver and packages
+
+
+def fork_sandboxes() -> None:
+    """From now on, this process forks each sandbox from a fork server (``forkserver.py``),
+    one a kind, which imported the worker's packages (TensorFlow: seconds) once: for a
+    process that grades one notebook after another. Until a kind's server is ready, and
+    where one cannot run (no namespaces, the GPU profile), sandboxes start as before."""
+    global _forking
+    _forking = True
+
+
+class _ForkServer:
+    """A running ``forkserver.py``, in a root built as a worker's (minus the judge's hidden
+    paths, which each sandbox hides in its own), reached through a socket pair."""
+
+    def __init__(self, driver: Path, imports: tuple):
+        self.state = "starting"
+        self.settled = threading.Event()  # set once it is ready, or failed
+        self.lock = threading.Lock()  # one request at a time on the socket
+        self.control, theirs = socket.socketpair()
+        workdir = _worker_folder(driver, "forkserver.py", "rootfs.py")
+        env = _environment(HOME)
+        env[FORK_SERVER_VARIABLE] = str(theirs.fileno())
+        command = [sys.executable, "-I", "-S", f"{HOME}/forkserver.py", *packages.site_dirs()]
+        command = _setup_command(command, 1, None, _hide(()), imports, pid_namespace=False)
+        self.errors = tempfile.TemporaryFile()
+        try:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=self.errors, cwd=workdir, env=env, start_new_session=True,
+                                            pass_fds=(theirs.fileno(),))
+        except OSError:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        finally:
+            theirs.close()
+        threading.Thread(target=self._await_ready, args=(workdir,), daemon=True, name="autograder-fork-server").start()
+
+    def _await_ready(self, workdir: Path) -> None:
+        try:
+            word = json.loads(self.control.recv(65536)) if _readable(self.control, SERVER_SECONDS) else {}
+        except (OSError, ValueError):
+            word = {}
+        shutil.rmtree(workdir, ignore_errors=True)  # its root holds its own copy by now
+        self.state = "ready" if isinstance(word, dict) and word.get("ready") is True else "failed"
+        self.settled.set()
+
+    def fork(self, plan: dict, descriptors: list) -> tuple:
+        """``(pid, pidfd)`` of the new sandbox's first process; ``OSError`` when the server
+        did not answer as it should (it then serves no more)."""
+        with self.lock:
+            try:
+                socket.send_fds(self.control, [json.dumps(plan).encode()], descriptors)
+                if not _readable(self.control, FORK_SECONDS):
+                    raise OSError("the fork server did not answer")
+                message, pidfds, _, _ = socket.recv_fds(self.control, 65536, 1)
+                reply = json.loads(message) if message else None
+                if not (isinstance(reply, dict) and isinstance(reply.get("pid"), int) and len(pidfds) == 1):
+                    for descriptor in pidfds:
+                        os.close(descriptor)
+                    raise OSError("the fork server's answer is not a sandbox")
+                return reply["pid"], pidfds[0]
+            except (OSError, ValueError) as error:
+                self.state = "failed"
+                raise OSError(f"fork server: {error}") from error
+
+    def stop(self) -> None:
+        """End the server (its sandboxes live on: they are not in its namespaces)."""
+        self.state = "failed"
+        self.settled.set()
+        self.control.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.errors.close()
+
+
+FORK_SECONDS = 30.0  # the longest a fork server may take to answer a request
+CANCEL_POLL_SECONDS = 0.05  # how soon a start cancelled while its server imports stops waiting
+
+
+def _readable(source, seconds: float) -> bool:
+    """Whether ``source`` (a socket, a descriptor) has something to read within ``seconds``."""
+    waiting = select.poll()
+    waiting.register(source, select.POLLIN)
+    return bool(waiting.poll(None if seconds is None else seconds * 1000))
+
+
+def _server(driver, imports: tuple):
+    """The kind's fork server (started now where there is none, or it failed); None where
+    none could be started."""
+    kind = (str(driver) if driver else None, imports)
+    with _servers_lock:
+        server = _servers.get(kind)
+        if server is None or server.state == "failed":
+            if server is not None:
+                server.stop()
+            while len(_servers) >= MOST_SERVERS:  # the oldest kind makes way
+                _servers.pop(next(iter(_servers))).stop()
+            try:
+                _servers[kind] = server = _ForkServer(driver, imports)
+            except OSError:
+                return None
+    return server
+
+
+@atexit.register
+def stop_fork_servers() -> None:
+    with _servers_lock:
+        while _servers:
+            _servers.popitem()[1].stop()
+
+
+def _forked(limits: Limits, hidden, driver, imports: tuple, cancelled: threading.Event = None):
+    """A sandbox forked from the kind's fork server, or None (it failed, or the start was
+    cancelled while the server was still importing)."""
+    server = _server(driver, imports)
+    if server is None:
+        return None
+    while not server.settled.wait(CANCEL_POLL_SECONDS):
+        if cancelled is not None and cancelled.is_set():
+            return None
+    if server.state != "ready":
+        return None
+    identity = identities.lease(limits.processes) if os.geteuid() == 0 else None
+    uid, gid = (identity.uid, identity.gid) if identity else (0, 0)
+    to_worker, from_worker = os.pipe(), os.pipe()
+    errors = tempfile.TemporaryFile()
+    cgroups = []
+    plan = {"uid": uid, "gid": gid, "root": identity is not None, "folder_kb": limits.folder_mb * 1024,
+            "hidden": _hide(hidden), "rlimits": [[kind, *values] for kind, values in _rlimits(limits).items()]}
+    try:
+        cgroups = [os.open(f"{folder}/cgroup.procs", os.O_WRONLY) for folder in identity.cgroups] if identity else []
+        pid, pidfd = server.fork(plan, [to_worker[0], from_worker[1], errors.fileno(), *cgroups])
+    except OSError:
+        for descriptor in (*to_worker, *from_worker):
+            os.close(descriptor)
+        errors.close()
+        if identity:
+            identity.release()
+        return None
+    finally:
+        for descriptor in cgroups:
+            os.close(descriptor)
+    os.close(to_worker[0])
+    os.close(from_worker[1])
+    process = _Forked(pid, pidfd, os.fdopen(to_worker[1], "wb"), os.fdopen(from_worker[0], "rb"))
+    return Sandbox(process, None, list(ISOLATION), identity, errors)
+
+
+class _Forked:
+    """A forked sandbox's first process, as much of ``subprocess.Popen`` as the judge uses:
+    not the judge's child, so it is watched and signalled through its pidfd. Its exit
+    status stays with the fork server: ``returncode`` is ``-SIGKILL`` once the judge
+    killed it, ``ENDED`` when it ended of itself."""
+
+    ENDED = -1
+
+    def __init__(self, pid: int, pidfd: int, stdin, stdout):
+        self.pid, self.pidfd, self.stdin, self.stdout = pid, pidfd, stdin, stdout
+        self.returncode, self.killed = None, False
+        self.lock = threading.Lock()
+
+    def poll(self):
+        return self.wait(0)
+
+    def wait(self, timeout: float = None):
+        with self.lock:
+            if self.returncode is None and _readable(self.pidfd, timeout):
+                self.returncode = -signal.SIGKILL if self.killed else self.ENDED
+                os.close(self.pidfd)
+            return self.returncode
+
+    def kill(self) -> None:
+        with self.lock:
+            if self.returncode is None:
+                self.killed = True
+                try:
+                    signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+                except OSError:
+                    pass
 
 
 def gpu_profile(limits: Limits, environment: dict, imports=(), dev: str = "/dev"):
@@ -294,7 +518,8 @@ umask 077
 """
 
 
-def _setup_command(command: list, folder_mb: int, identity, hidden: list, imports, devices=()) -> list:
+def _setup_command(command: list, folder_mb: int, identity, hidden: list, imports, devices=(),
+                   pid_namespace: bool = True) -> list:
     owner = (identity.uid, identity.gid) if identity else (0, 0)
     cgroups = "\n".join(identity.cgroups) if identity else ""
     entries = packages.visible_entries(tuple(sorted({"numpy", *imports})))  # the worker's wire needs numpy
@@ -305,8 +530,11 @@ def _setup_command(command: list, folder_mb: int, identity, hidden: list, import
             "uid": owner[0], "gid": owner[1]}
     if devices:
         plan["devices"] = list(devices)  # the GPU profile's device files, bound as /dev/null is
+    # a fork server keeps this machine's PIDs (the judge signals its sandboxes by them), and
+    # its sandboxes outlive it (they are not in its namespace): each has a PID namespace of its own
+    pids = ["--pid", "--fork", "--mount-proc", "--kill-child"] if pid_namespace else []
     outer = [_tool("unshare"), *([] if os.geteuid() == 0 else ["--user", "--map-root-user"]),
-             "--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child", "--"]
+             "--mount", "--net", *pids, "--"]
     return [*outer, "sh", "-c", _SETUP_SCRIPT, "sh", cgroups, sys.executable, str(HERE / "rootfs.py"),
             json.dumps(plan), *command]
 

@@ -82,7 +82,7 @@ class Runner:
     def _start(self, hidden, driver, imports, cancelled=None, launched=None) -> str:
         """Start a sandbox and wait for the worker's first word: "" or why it failed."""
         try:
-            self.box = sandbox.start(self.limits, hidden, driver, imports)
+            self.box = sandbox.start(self.limits, hidden, driver, imports, cancelled)
         except (OSError, sandbox.identities.NoIdentity) as error:
             return str(error)
         finally:
