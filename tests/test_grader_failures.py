@@ -25,10 +25,10 @@ def broken_sandboxes(monkeypatch):
     started = {"count": 0, "working": 0}
     real_start = sandbox.start
 
-    def start(limits, hidden=(), driver=None, imports=(), cancelled=None):
+    def start(limits, hidden=(), driver=None, imports=(), cancelled=None, launched=None):
         started["count"] += 1
         if started["count"] <= started["working"]:
-            return real_start(limits, hidden, driver, imports, cancelled)
+            return real_start(limits, hidden, driver, imports, cancelled, launched)
         errors = tempfile.TemporaryFile()
         process = subprocess.Popen(["sh", "-c", "echo 'fork: Resource temporarily unavailable' >&2; exit 126"],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)

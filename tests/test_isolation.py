@@ -195,17 +195,26 @@ def test_a_sandbox_started_ahead_is_discarded_without_waiting_for_its_start(tmp_
     assert len(started_boxes) == 1 and started_boxes[0].process.poll() is not None
 
 
-def test_start_ahead_until_launched_returns_once_the_sandboxs_process_exists(tmp_path, started_boxes, monkeypatch):
+@pytest.mark.parametrize("forking", [False, True])
+def test_start_ahead_until_launched_returns_once_the_sandboxs_process_exists(forking, tmp_path, started_boxes,
+                                                                            monkeypatch):
     """A caller about to import TensorFlow goes on only once the sandbox's process is
-    made (the imports' hold on the GIL would otherwise hold the start back); a start that
-    fails holds no one up."""
+    made (the imports' hold on the GIL would otherwise hold the start back), or, where
+    sandboxes are forked, the fork server's; a start that fails holds no one up."""
     from autograder.runner import sandbox, session
 
+    monkeypatch.setattr(sandbox, "_forking", forking)
     driver = tmp_path / "driver.py"
     driver.write_text("import time\ntime.sleep(60)\n")  # never ready while the test looks
+    started = time.monotonic()
     session.start_ahead(CONV.limits, [tmp_path], driver, CONV.imports, until_launched=True)
     try:
-        assert len(started_boxes) == 1 and started_boxes[0].process.poll() is None
+        assert time.monotonic() - started < session.LAUNCH_SECONDS
+        if forking:  # the server imports the driver: no sandbox yet, and none started meanwhile
+            server = sandbox._servers[(str(driver), tuple(CONV.imports))]
+            assert not started_boxes and server.process.poll() is None and server.state == "starting"
+        else:
+            assert len(started_boxes) == 1 and started_boxes[0].process.poll() is None
     finally:
         session.discard_ahead()
 

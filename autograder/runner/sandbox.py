@@ -128,15 +128,16 @@ class Sandbox:
             return ""
 
 
-def start(limits: Limits, hidden=(), driver: Path = None, imports=(), cancelled: threading.Event = None) -> Sandbox:
+def start(limits: Limits, hidden=(), driver: Path = None, imports=(), cancelled: threading.Event = None,
+          launched: threading.Event = None) -> Sandbox:
     """Start the worker. ``hidden``: paths the student's code must not see even where a
     folder it needs holds them; ``driver``: the assignment's scenario driver, copied in
     as ``driver.py``; ``imports``: the modules the assignment allows (and what they need).
     In a process that forks its sandboxes (:func:`fork_sandboxes`), the worker is forked
     from the kind's fork server, once it is ready (a start ``cancelled`` meanwhile waits
-    no longer)."""
+    no longer; ``launched`` is set once the server's process exists)."""
     if _forking and not limits.gpu and namespaces_available():
-        box = _forked(limits, hidden, driver, tuple(imports), cancelled)
+        box = _forked(limits, hidden, driver, tuple(imports), cancelled, launched)
         if box:
             return box
     workdir = _worker_folder(driver)
@@ -269,8 +270,11 @@ class _ForkServer:
         self.control.close()
         try:
             self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        except subprocess.TimeoutExpired:  # still importing: its process group (each sandbox has its own)
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except OSError:
+                pass
             self.process.wait()
         self.errors.close()
 
@@ -311,12 +315,15 @@ def stop_fork_servers() -> None:
             _servers.popitem()[1].stop()
 
 
-def _forked(limits: Limits, hidden, driver, imports: tuple, cancelled: threading.Event = None):
+def _forked(limits: Limits, hidden, driver, imports: tuple, cancelled: threading.Event = None,
+            launched: threading.Event = None):
     """A sandbox forked from the kind's fork server, or None (it failed, or the start was
     cancelled while the server was still importing)."""
     server = _server(driver, imports)
     if server is None:
         return None
+    if launched is not None:
+        launched.set()  # its process exists: a caller waiting for that goes on to its own imports
     while not server.settled.wait(CANCEL_POLL_SECONDS):
         if cancelled is not None and cancelled.is_set():
             return None

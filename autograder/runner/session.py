@@ -67,7 +67,8 @@ class Runner:
                  launched: threading.Event = None):
         """``cancelled``: once set, a start still waiting for the worker stops at once,
         and no other is tried (a sandbox started ahead that no grading will take).
-        ``launched``: set once the first try's sandbox process exists (or could not be made)."""
+        ``launched``: set once the first try's sandbox process exists, or the fork server
+        it waits for (or once neither could be made)."""
         self.limits = limits
         problems = []
         for _ in range(START_TRIES):
@@ -82,7 +83,7 @@ class Runner:
     def _start(self, hidden, driver, imports, cancelled=None, launched=None) -> str:
         """Start a sandbox and wait for the worker's first word: "" or why it failed."""
         try:
-            self.box = sandbox.start(self.limits, hidden, driver, imports, cancelled)
+            self.box = sandbox.start(self.limits, hidden, driver, imports, cancelled, launched)
         except (OSError, sandbox.identities.NoIdentity) as error:
             return str(error)
         finally:
