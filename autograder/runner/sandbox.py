@@ -203,8 +203,8 @@ MOST_SERVERS = 4  # one a kind of sandbox: an assignment's driver and packages
 def fork_sandboxes() -> None:
     """From now on, this process forks each sandbox from a fork server (``forkserver.py``),
     one a kind, which imported the worker's packages (TensorFlow: seconds) once: for a
-    process that grades one notebook after another. Until a kind's server is ready, and
-    where one cannot run (no namespaces, the GPU profile), sandboxes start as before."""
+    process that grades one notebook after another. Where a kind's server fails, or none
+    can run (no namespaces, the GPU profile), sandboxes start as before."""
     global _forking
     _forking = True
 
