@@ -132,16 +132,17 @@ def batch_name(count: int) -> str:
 def batch_rows(count: int, quick: bool = False) -> list:
     """``count`` submissions of one assignment graded as one nbgrader tree with ``--jobs 2``
     against ``--jobs 1``; and its time per notebook against one ``nbgrader autograde``
-    (not with ``quick``). The batch row notes the largest process a job had."""
+    (not with ``quick``). The batch row notes the largest process a job had. Before them,
+    what the machine gives two processes that share nothing: the most a second job can add."""
     row = batch_row(count)
     if quick or row.ours_s is None:
-        return [row]
+        return [machine_row(quick), row]
     assignment = batch_assignment()
     with tempfile.TemporaryDirectory(prefix="bench-nbgrader-") as tmp:
         course = _nbgrader_course(Path(tmp) / "course", assignment)
         nbgrader_s = seconds(lambda: _run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"],
                                           cwd=course))
-    return [row, Row("batch", f"{batch_name(count)} per notebook", "--jobs 2, per notebook",
+    return [machine_row(quick), row, Row("batch", f"{batch_name(count)} per notebook", "--jobs 2, per notebook",
                      "nbgrader autograde, one notebook", PER_NOTEBOOK_TARGET, ours_s=row.ours_s / count,
                      theirs_s=nbgrader_s)]
 
@@ -173,6 +174,33 @@ def batch_row(count: int) -> Row:
     return Row("batch", name, f"--jobs 2, {per_minute(two_jobs)}", f"--jobs 1, {per_minute(one_job)}",
                JOBS_TARGET, ours_s=two_jobs, theirs_s=one_job,
                note=f"{name}: the largest process of a job (a judge or a sandbox) peaked at {peak[2]:.0f} MiB")
+
+
+# Counts to SPIN_COUNT in pure Python: work that shares nothing with another process.
+SPIN = "n = 0\nwhile n < {count}:\n    n += 1\n"
+SPIN_COUNT = 20_000_000
+
+
+def machine_row(quick: bool = False) -> Row:
+    """Two processes of pure-Python counting at once, against the same two one after the
+    other: the speed-up this machine's cores give work that shares nothing, the ceiling
+    of what ``--jobs 2`` can add to ``--jobs 1`` (the medians of three of each, by turns)."""
+    spin = [sys.executable, "-c", SPIN.format(count=SPIN_COUNT // (20 if quick else 1))]
+
+    def together():
+        running = [subprocess.Popen(spin) for _ in range(2)]
+        for process in running:
+            process.wait()
+
+    def in_turn():
+        for _ in range(2):
+            subprocess.run(spin, check=True)
+
+    together_s, in_turn_s = median_alternating(together, in_turn, 1 if quick else 3)
+    return Row("batch", "machine, 2 processes", "2 at once", "one after the other", JOBS_TARGET,
+               ours_s=together_s, theirs_s=in_turn_s,
+               note="machine, 2 processes: what the cores give two processes that share nothing, "
+                    "the most a second job can add")
 
 
 # Run the command in argv and print the peak resident memory of the largest process below

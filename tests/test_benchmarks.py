@@ -46,9 +46,9 @@ def test_quick_run_prints_every_row():
     rows = _rows(finished.stdout)
     grade_rows = [f"grade {name}" for name in course_assignments()]
     names = list(rows)
-    assert names[:len(grade_rows) + 1] == grade_rows + [grading.batch_name(2)]
+    assert names[:len(grade_rows) + 2] == grade_rows + ["machine, 2 processes", grading.batch_name(2)]
     # run.py stops when a group measures nothing or another group's rows: at least one row each
-    assert len(names) >= len(grade_rows) + 1 + len(groups), names
+    assert len(names) >= len(grade_rows) + 2 + len(groups), names
     for name, cells in rows.items():
         verdict = cells[-1].split(" [")[0]
         assert verdict in ("met", "missed", "skipped"), f"{name}: {cells}"
