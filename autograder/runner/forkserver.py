@@ -1,14 +1,16 @@
 """The fork server: the assignment's packages imported once, a sandbox forked per student.
 
-Started by ``sandbox.py`` in a root built as a worker's is (``rootfs.py``, the same
-packages shown, the same paths hidden), in namespaces of its own, but as their root and
-with no limits: it runs no student code, ever. It imports what a worker imports
-(TensorFlow: seconds) and then waits on its control socket (the descriptor whose number
-``CONTROL_VARIABLE`` holds; its arguments are a worker's). For each request, one JSON plan with the new
-sandbox's descriptors (``SCM_RIGHTS``), it forks a process that makes the sandbox's own
-namespaces (mount, PID, network), its first process (which reaps, as ``sh`` does in a
-started sandbox), a fresh ``/sandbox`` and ``/proc``, and then the worker: the leased
-uid (or a user namespace of its own where the judge is not root), no capability,
+Started by ``sandbox.py`` in a root built as a worker's is (``rootfs.py``: the same
+packages shown, other Pythons' packages hidden), in mount and network namespaces of its
+own, but as their root and with no limits: it runs no student code, ever. It imports
+what a worker imports (TensorFlow: seconds), then waits on its control socket (the
+descriptor whose number ``CONTROL_VARIABLE`` holds; its arguments are a worker's).
+
+For each request, a JSON plan with the new sandbox's descriptors (``SCM_RIGHTS``), it
+forks a process that makes the sandbox's own mount, PID and network namespaces; their
+first process (which reaps, as ``sh`` does in a started sandbox), with a fresh ``/proc``
+and ``/sandbox`` and the grading's hidden paths covered; and the worker: the leased uid
+(or a user namespace of its own where the judge is not root), no capability,
 ``no_new_privs``, the resource limits, the protocol on stdin and stdout, and nothing
 else open. The reply is that process's pidfd. The worker then runs ``worker.main()``
 with the server's imports already made: memory is copied on write, so nothing a
@@ -38,7 +40,7 @@ CONTROL_VARIABLE = "AUTOGRADER_FORK_SERVER"
 WORKER_FILES = ("worker.py", "wire.py", "lazy.py", "driver.py")  # what a started sandbox's folder holds
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
+MS_PRIVATE = 1 << 18  # (rootfs.py has the other mount flags)
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
 CAPABILITY_VERSION_3 = 0x20080522
 SIOCSIFFLAGS, IFF_UP = 0x8914, 0x1
@@ -66,11 +68,6 @@ def _check(result: int, what: str) -> None:
 
 def _unshare(flags: int) -> None:
     _check(_libc.unshare(flags), "unshare")
-
-
-def _mount(source, target: str, kind=None, flags: int = 0, options: str = None) -> None:
-    encoded = [value.encode() if value else None for value in (source, target, kind, options)]
-    _check(_libc.mount(encoded[0], encoded[1], encoded[2], flags, encoded[3]), f"mount {target}")
 
 
 def _prctl(option: int, value: int) -> None:
@@ -127,7 +124,7 @@ def _sandbox(control: socket.socket, plan: dict, descriptors: list, files: dict)
         os.dup2(errors, 2)
         os.setsid()
         _unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
-        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        rootfs.mount("none", "/", None, rootfs.MS_REC | MS_PRIVATE)
         first = os.fork()  # the first process of the new PID namespace
         if first == 0:
             _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # killing this process ends the namespace
@@ -147,7 +144,7 @@ def _first_process(plan: dict, stdin: int, stdout: int, cgroups: list, files: di
         # its user's own processes could otherwise trace it, and use its privilege over the namespaces
         _prctl(PR_SET_DUMPABLE, 0)
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # a namespace's first process gets no signal it does not handle
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        rootfs.mount("proc", "/proc", "proc", rootfs.MS_NOSUID | rootfs.MS_NODEV | rootfs.MS_NOEXEC)
         for path in plan["hidden"]:  # this grading's (its results, say), beside what the server's root hides
             rootfs.hide(path, "")
         for cgroup in cgroups:
@@ -178,14 +175,14 @@ def _working_folder(plan: dict, files: dict) -> None:
     the student's uid, with the worker's files."""
     uid, gid = plan["uid"], plan["gid"]
     tmp_is_home = os.stat("/tmp").st_dev == os.stat("/sandbox").st_dev
-    _mount("tmpfs", "/sandbox", "tmpfs", MS_NOSUID | MS_NODEV, f"size={plan['folder_kb']}k,mode=0700,uid={uid},gid={gid}")
+    rootfs.tmpfs("/sandbox", f"size={plan['folder_kb']}k,mode=0700,uid={uid},gid={gid}")
     for name, content in files.items():
         path = f"/sandbox/{name}"
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as copy:
             copy.write(content)
         os.chown(path, uid, gid)
     if tmp_is_home:
-        _mount("/sandbox", "/tmp", None, MS_BIND)
+        rootfs.mount("/sandbox", "/tmp", None, rootfs.MS_BIND)
 
 
 def _worker(plan: dict, stdin: int, stdout: int) -> None:
