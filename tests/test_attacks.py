@@ -6,6 +6,7 @@ department server) and as a user with no privilege (a laptop, a CI runner).
 Each attack is the reference notebook with one more cell of the student's: the
 attacked function is redefined there, so every other function keeps full marks.
 """
+import contextlib
 import json
 import os
 import socket
@@ -253,18 +254,33 @@ def _marker_files(marker: str) -> list:
     return sorted({path for place in places if place.exists() for path in place.glob(f"{marker}*")})
 
 
-MODES = ["root", "unprivileged"]
+# The grader as root forking its sandboxes (a batch's judge), as root starting the one
+# sandbox of one notebook (Gradescope), and as a user with no privilege (the command)
+MODES = ["root", "root-started", "unprivileged"]
 # Lower than conv's own limits, the same defences: a memory bomb fills 1 GiB before it
 # fails, a hung call is stopped after 4 s (each costs the suite seconds per check).
 LIMITS = {"memory_mb": 1024, "call_seconds": 4.0}
 
 
+@contextlib.contextmanager
+def sandboxes_of(mode: str):
+    """In this process, sandboxes forked from a fork server (as the suite's processes have
+    them: ``conftest``), or, for ``root-started``, each started on its own."""
+    forking = sandbox._forking
+    sandbox._forking = forking and mode != "root-started"
+    try:
+        yield
+    finally:
+        sandbox._forking = forking
+
+
 def grade_as(mode: str, notebook, tmp_path: Path, out: Path, budgets: dict = None) -> dict:
-    """Grade ``notebook`` (conv) with the grader as root (in this process) or as a user
-    with no privilege (the command, run through ``unprivileged``); ``budgets=None``:
+    """Grade ``notebook`` (conv) with the grader as root (in this process, ``MODES``) or as
+    a user with no privilege (the command, run through ``unprivileged``); ``budgets=None``:
     the grading calibrates its own, before the student's code starts."""
-    if mode == "root":
-        return grade_notebook(notebook, "conv", tmp_path / "submission", budgets=budgets, limits=LIMITS)
+    if mode != "unprivileged":
+        with sandboxes_of(mode):
+            return grade_notebook(notebook, "conv", tmp_path / "submission", budgets=budgets, limits=LIMITS)
     if not unprivileged.available():
         pytest.fail("the unprivileged mode needs root (to drop from), unshare and setpriv")
     folder = tmp_path / "submission"
@@ -359,12 +375,15 @@ def conv_forward(x, w, b, stride=1, pad=0):
     assert all(t["score"] == t["max_score"] for t in values)
 
 
-@pytest.fixture
-def runner_with(tmp_path):
+@pytest.fixture(params=["root", "root-started"])
+def runner_with(request):
+    """A sandbox running ``code``, forked and started (``MODES``)."""
     students = []
 
     def start(code: str) -> Student:
-        student = Student([{"label": "cell 1 (attack)", "source": code}], DEFAULT_LIMITS.with_overrides(call_seconds=5))
+        with sandboxes_of(request.param):
+            student = Student([{"label": "cell 1 (attack)", "source": code}],
+                              DEFAULT_LIMITS.with_overrides(call_seconds=5))
         students.append(student)
         return student
 
@@ -421,12 +440,13 @@ def privileges():
 def call_as(mode: str, code: str, function: str, tmp_path: Path):
     """``function()`` of ``code`` in a fresh sandbox, started by a grader running as root
     (this process) or as a user with no privilege; its plain value."""
-    if mode == "root":
-        student = Student([{"label": "cell 1", "source": code}], DEFAULT_LIMITS)
-        try:
-            return [int(item.value) for item in student.call(function).value]
-        finally:
-            student.close()
+    if mode != "unprivileged":
+        with sandboxes_of(mode):
+            student = Student([{"label": "cell 1", "source": code}], DEFAULT_LIMITS)
+            try:
+                return [int(item.value) for item in student.call(function).value]
+            finally:
+                student.close()
     script = tmp_path / "probe.py"
     script.write_text(
         "import json, sys, numpy as np\n"
@@ -450,7 +470,7 @@ def test_student_code_has_no_privilege(mode, tmp_path):
     assert writable == 0
     if sandbox.namespaces_available():
         assert processes <= 3  # /proc shows the sandbox's own: its first process and the worker
-    if mode == "root":
+    if mode != "unprivileged":
         from autograder.config import SANDBOX_UIDS
         assert uid in SANDBOX_UIDS
 

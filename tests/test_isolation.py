@@ -364,3 +364,32 @@ def test_a_sandbox_forked_from_the_fork_server_is_a_sandbox_of_its_own(mode, tmp
         assert seen[0]["uid"] != seen[1]["uid"] and 0 not in (seen[0]["uid"], seen[1]["uid"])
     else:
         assert seen[0]["uid"] == seen[1]["uid"] == 1000  # each in a user namespace of its own
+
+def test_a_sandbox_whose_fork_fails_is_started_instead_and_the_kind_forks_no_more(monkeypatch):
+    """Where forks fail (here: a limit the kernel refuses, as a machine might refuse any
+    step of the fork's set-up), the grading is not lost: the sandbox is started the usual
+    way, and so is every later one of its kind."""
+    import resource
+
+    from autograder.runner import sandbox, session
+
+    monkeypatch.setattr(sandbox, "_forking", True)
+    monkeypatch.setattr(sandbox, "_servers", {})
+    real_fork = sandbox._ForkServer.fork
+
+    def refused_limit(server, plan, descriptors):
+        plan["rlimits"] = [[resource.RLIMIT_NOFILE, 64, 32]]  # soft above hard: setrlimit refuses it
+        return real_fork(server, plan, descriptors)
+
+    monkeypatch.setattr(sandbox._ForkServer, "fork", refused_limit)
+    try:
+        runners = [session.Runner(CONV.limits, (), None, tuple(CONV.imports)) for _ in range(2)]
+        server = sandbox._servers[(None, tuple(CONV.imports))]
+        assert server.state == "failed"
+        for runner in runners:
+            assert runner.alive and runner.box.workdir is not None  # started, not forked
+            assert runner.load([{"label": "cell", "source": "def three():\n    return 3\n"}]).ok
+            assert runner.call("three", (), {}, 10).value.value == 3
+            runner.close()
+    finally:
+        sandbox.stop_fork_servers()

@@ -207,9 +207,9 @@ def _grade(submission: Submission, out: Path, run: Path, timeout: float, judges:
 
 
 def a_core_to_spare(jobs: int) -> bool:
-    """Whether each of ``jobs`` slots has two cores of its own: the second then runs the
-    next student's sandbox start (TensorFlow's import) while the current student's checks
-    run. With fewer, the slots' own work keeps every core busy."""
+    """Whether each of ``jobs`` slots has two cores of its own: the second then starts the
+    next student's sandbox while the current student's checks run. With fewer, the slots'
+    own work keeps every core busy."""
     return 2 * max(1, jobs) <= len(os.sched_getaffinity(0))
 
 

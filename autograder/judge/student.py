@@ -52,8 +52,8 @@ def grade_one_after_another(start_next_early: bool = False) -> None:
     """This process grades submissions one after another (a batch's judge): from now on,
     each student's sandbox, once closed, is followed by the next one's; with
     ``start_next_early`` (a slot with a core to spare), the next one starts as soon as
-    this student's notebook has run, and imports (TensorFlow: seconds) while the checks run.
-    Each sandbox is forked from a fork server that imported those once."""
+    this student's notebook has run, while the checks run. Each sandbox is forked from a
+    fork server that imported the worker's packages (TensorFlow: seconds) once."""
     _series[:] = [start_next_early]
     fork_sandboxes()
 

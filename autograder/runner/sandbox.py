@@ -87,6 +87,13 @@ class Sandbox:
     identity: identities.Identity = None
     errors: object = None  # what the sandbox's set-up wrote to stderr (a file)
     memory_bound: str = "rlimit"  # what bounds its memory: "rlimit" (address space), "cgroup" or "watchdog"
+    server: object = None  # the fork server it was forked from, if it was
+
+    def start_failed(self) -> None:
+        """Its worker never said it was ready: where it was forked, its kind's sandboxes
+        are started from now on (a fork that fails here would fail for every student)."""
+        if self.server:
+            self.server.stop()
 
     def stop(self) -> None:
         """Kill the worker and every process it started, then remove its folder."""
@@ -203,8 +210,8 @@ MOST_SERVERS = 4  # one a kind of sandbox: an assignment's driver and packages
 def fork_sandboxes() -> None:
     """From now on, this process forks each sandbox from a fork server (``forkserver.py``),
     one a kind, which imported the worker's packages (TensorFlow: seconds) once: for a
-    process that grades one notebook after another. Where a kind's server fails, or none
-    can run (no namespaces, the GPU profile), sandboxes start as before."""
+    process that grades one notebook after another. Where a kind's server or its forks
+    fail, or none can run (no namespaces, the GPU profile), sandboxes start as before."""
     global _forking
     _forking = True
 
@@ -265,6 +272,8 @@ class _ForkServer:
 
     def stop(self) -> None:
         """End the server (its sandboxes live on: they are not in its namespaces)."""
+        if self.control.fileno() < 0:
+            return  # stopped already
         self.state = "failed"
         self.settled.set()
         self.control.close()
@@ -291,14 +300,12 @@ def _readable(source, seconds: float) -> bool:
 
 
 def _server(driver, imports: tuple):
-    """The kind's fork server (started now where there is none, or it failed); None where
-    none could be started."""
+    """The kind's fork server, started now where there is none; None where none could be
+    started. One that failed is kept, failed: its kind's sandboxes are started instead."""
     kind = (str(driver) if driver else None, imports)
     with _servers_lock:
         server = _servers.get(kind)
-        if server is None or server.state == "failed":
-            if server is not None:
-                server.stop()
+        if server is None:
             while len(_servers) >= MOST_SERVERS:  # the oldest kind makes way
                 _servers.pop(next(iter(_servers))).stop()
             try:
@@ -352,7 +359,7 @@ def _forked(limits: Limits, hidden, driver, imports: tuple, cancelled: threading
     os.close(to_worker[0])
     os.close(from_worker[1])
     process = _Forked(pid, pidfd, os.fdopen(to_worker[1], "wb"), os.fdopen(from_worker[0], "rb"))
-    return Sandbox(process, None, list(ISOLATION), identity, errors)
+    return Sandbox(process, None, list(ISOLATION), identity, errors, server=server)
 
 
 class _Forked:

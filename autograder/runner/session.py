@@ -101,6 +101,8 @@ class Runner:
             problem = f"no word from the worker within {START_SECONDS:g} s"
         except (EOFError, OSError, ValueError):
             problem = "the worker ended before it was ready"
+        if cancelled is None or not cancelled.is_set():
+            self.box.start_failed()
         self.close()
         tail = self.box.errors_tail()
         return f"{problem}; exit status {self.box.process.returncode}" + (f"; stderr: {tail}" if tail else "")
