@@ -22,7 +22,7 @@ from autograder.mutants import Alternative
 
 CONV = assignments.load("conv")
 SOURCE = nbformat.read(CONV.source_notebook, as_version=4)
-LIMITS = ["--limit", "notebook_seconds=10", "--limit", "call_seconds=8"]
+LIMITS = ["--limit", "notebook_seconds=6", "--limit", "call_seconds=4"]
 
 
 def _with_cell(code: str) -> nbformat.NotebookNode:
@@ -52,7 +52,7 @@ for _ in range(100):
             os._exit(0)
     except OSError:
         pass
-time.sleep(8)  # holding them while the others start
+time.sleep(4)  # holding them while the others start
 '''),
     "e-filler": _with_cell('''
 import os
