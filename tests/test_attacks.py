@@ -405,6 +405,17 @@ def leak():
     assert "GITHUB_TOKEN" not in leaked and "CI_SECRET" not in leaked
 
 
+def test_the_students_folder_holds_no_compiled_code_of_the_kits(runner_with):
+    """``-I`` ignores PYTHONDONTWRITEBYTECODE: without ``-B`` the worker's imports would leave
+    a ``__pycache__`` where the student's code runs."""
+    student = runner_with('''
+import os
+def listed():
+    return "/".join(sorted(os.listdir(".")))
+''')
+    assert "__pycache__" not in student.call("listed").value
+
+
 @pytest.mark.skipif(not sandbox.namespaces_available(), reason="this OS gives no network namespace")
 def test_no_network_from_student_code(runner_with):
     server = socket.socket()

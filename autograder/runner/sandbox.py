@@ -153,7 +153,7 @@ def start(limits: Limits, hidden=(), driver: Path = None, imports=(), cancelled:
     home = HOME if namespaced else str(workdir)
     env, device_files, imports = gpu_profile(limits, _environment(home), imports)
     command = [*_drop_command(identity, namespaced), *_limit_command(limits),
-               sys.executable, "-I", "-S", f"{home}/worker.py", *packages.site_dirs()]
+               sys.executable, "-I", "-S", "-B", f"{home}/worker.py", *packages.site_dirs()]
     isolation = ["user"] if identity or namespaced else []
     if namespaced:
         command = _setup_command(command, limits.folder_mb, identity, _hide(hidden), imports, device_files)
@@ -228,7 +228,7 @@ class _ForkServer:
         workdir = _worker_folder(driver, "forkserver.py", "rootfs.py")
         env = _environment(HOME)
         env[FORK_SERVER_VARIABLE] = str(theirs.fileno())
-        command = [sys.executable, "-I", "-S", f"{HOME}/forkserver.py", *packages.site_dirs()]
+        command = [sys.executable, "-I", "-S", "-B", f"{HOME}/forkserver.py", *packages.site_dirs()]
         command = _setup_command(command, 1, None, _hide(()), imports, pid_namespace=False)
         self.errors = tempfile.TemporaryFile()
         try:
