@@ -2,7 +2,7 @@
 #   make grade-examples   grade the example submissions, print the grade table, write feedback
 #   make test             run the project's whole test suite
 # and, for the inner loop, make test-fast: everything but the slow tests (TensorFlow
-# assignments, attacks in both modes, whole batches).
+# assignments, attacks in every mode, whole batches).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
