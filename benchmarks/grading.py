@@ -134,17 +134,17 @@ def batch_rows(count: int, quick: bool = False) -> list:
     against ``--jobs 1``; and its time per notebook against one ``nbgrader autograde``
     (not with ``quick``). The batch row notes the largest process a job had. Before them,
     what the machine gives two processes that share nothing: the most a second job can add."""
-    row = batch_row(count)
+    machine, row = machine_row(quick), batch_row(count)
     if quick or row.ours_s is None:
-        return [machine_row(quick), row]
+        return [machine, row]
     assignment = batch_assignment()
     with tempfile.TemporaryDirectory(prefix="bench-nbgrader-") as tmp:
         course = _nbgrader_course(Path(tmp) / "course", assignment)
         nbgrader_s = seconds(lambda: _run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"],
                                           cwd=course))
-    return [machine_row(quick), row, Row("batch", f"{batch_name(count)} per notebook", "--jobs 2, per notebook",
-                     "nbgrader autograde, one notebook", PER_NOTEBOOK_TARGET, ours_s=row.ours_s / count,
-                     theirs_s=nbgrader_s)]
+    return [machine, row, Row("batch", f"{batch_name(count)} per notebook", "--jobs 2, per notebook",
+                              "nbgrader autograde, one notebook", PER_NOTEBOOK_TARGET, ours_s=row.ours_s / count,
+                              theirs_s=nbgrader_s)]
 
 
 def batch_row(count: int) -> Row:

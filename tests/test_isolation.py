@@ -365,6 +365,7 @@ def test_a_sandbox_forked_from_the_fork_server_is_a_sandbox_of_its_own(mode, tmp
     else:
         assert seen[0]["uid"] == seen[1]["uid"] == 1000  # each in a user namespace of its own
 
+
 def test_a_sandbox_whose_fork_fails_is_started_instead_and_the_kind_forks_no_more(monkeypatch):
     """Where forks fail (here: a limit the kernel refuses, as a machine might refuse any
     step of the fork's set-up), the grading is not lost: the sandbox is started the usual
