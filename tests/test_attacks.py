@@ -257,9 +257,9 @@ def _marker_files(marker: str) -> list:
 # The grader as root forking its sandboxes (a batch's judge), as root starting the one
 # sandbox of one notebook (Gradescope), and as a user with no privilege (the command)
 MODES = ["root", "root-started", "unprivileged"]
-# Lower than conv's own limits, the same defences: a memory bomb fills 1 GiB before it
+# Lower than conv's own limits, the same defences: a memory bomb fills 512 MiB before it
 # fails, a hung call is stopped after 4 s (each costs the suite seconds per check).
-LIMITS = {"memory_mb": 1024, "call_seconds": 4.0}
+LIMITS = {"memory_mb": 512, "call_seconds": 4.0}
 
 
 @contextlib.contextmanager

@@ -25,11 +25,12 @@ SOURCE = nbformat.read(CONV.source_notebook, as_version=4)
 RELEASED = nbformat.read(CONV.released_notebook, as_version=4)
 
 # Short limits keep the hostile submissions cheap: a hung notebook costs NOTEBOOK_SECONDS,
-# a hung call CALL_SECONDS, and one hanging in every function (5 x CALL_SECONDS and a
-# fresh worker each) outlives the batch's TIMEOUT, so the batch itself must stop it.
+# a hung call CALL_SECONDS, a memory hog the time it takes to fill 512 MiB, and one hanging
+# in every function (5 x CALL_SECONDS and a fresh worker each) outlives the batch's
+# TIMEOUT, so the batch itself must stop it.
 NOTEBOOK_SECONDS, CALL_SECONDS, TIMEOUT = 6, 3, 12
 LIMITS = ["--limit", f"notebook_seconds={NOTEBOOK_SECONDS}", "--limit", f"call_seconds={CALL_SECONDS}",
-          "--limit", "memory_mb=1024"]
+          "--limit", "memory_mb=512"]
 
 
 def _with_cell(code: str) -> nbformat.NotebookNode:
