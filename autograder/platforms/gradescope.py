@@ -39,7 +39,10 @@ from autograder.run import resolve
 FILES = Path(__file__).with_name("gradescope_files")
 SETTINGS = "gradescope.json"  # in the bundle: which assignment it grades, and when details show
 REQUIREMENTS = "requirements.txt"
-NOT_ON_GRADESCOPE = ("autograder/platforms/gradebook.py",)  # nbgrader's gradebook: the instructor's machine
+NOT_ON_GRADESCOPE = (
+    "autograder/platforms/gradebook.py",  # nbgrader's gradebook: the instructor's machine
+    "autograder/assignments/oracle_fixtures.py",  # the project's own tests
+)
 EXECUTABLE = 0o100755 << 16  # zip's external attributes: a regular file, rwxr-xr-x
 REGULAR = 0o100644 << 16
 

@@ -5,12 +5,11 @@ pass, tf.GradientTape for the backward pass, centered finite differences
 (float64) for the backward pass again. The source notebook's own solution code
 must agree with the reference on the same cases.
 """
-import os
-
 import numpy as np
 import pytest
 
 from autograder.assignments.conv import ASSIGNMENT
+from autograder.assignments.oracle_fixtures import tf  # noqa: F401 (a fixture)
 from autograder.assignments.testing import numerical_gradient, solution_namespace
 from autograder.judge.tolerances import tolerance_for
 from solutions import conv
@@ -55,14 +54,6 @@ def random_cases(seed=0, count=30):
 
 CASES = random_cases()
 IDS = [describe(c) for c in CASES]
-
-
-@pytest.fixture(scope="module")
-def tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow
-
-    return tensorflow
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ from ``Conv2D``, ``ReLU``, ``Concatenate`` and ``Dense``); centred finite differ
 the gradients ``tf.GradientTape`` takes through them. The reference then judges the
 source notebook's solution code, its data loader and the training numbers it states.
 """
-import os
-
 import numpy as np
 import pytest
 
@@ -16,18 +14,11 @@ from autograder.assignments.convnets import ASSIGNMENT, GRADIENTS, OUTPUTS, TRAI
 from autograder.assignments.convnets.cases import (BAD_SPECS, NETWORKS, SHAPE_CASES, bad_stack,
                                                    batch_norm_case, dense_case, random_stack, residual_case,
                                                    resnet_case, train_case)
+from autograder.assignments.oracle_fixtures import tf  # noqa: F401 (a fixture)
 from autograder.assignments.testing import numerical_gradient, solution_namespace, source_notebook, visible_tests
 
 # TensorFlow and the reference (which imports it) come from fixtures: collecting these
 # tests imports no TensorFlow.
-
-
-@pytest.fixture(scope="module")
-def tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow
-
-    return tensorflow
 
 
 @pytest.fixture(scope="module")

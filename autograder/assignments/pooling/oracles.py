@@ -6,12 +6,11 @@ the first maximum of each window, row-major, as np.argmax does), and centered
 finite differences (float64) where no tie makes the maximum ambiguous. The
 source notebook's own solution code must agree with the reference.
 """
-import os
-
 import numpy as np
 import pytest
 
 from autograder.assignments.pooling import ASSIGNMENT
+from autograder.assignments.oracle_fixtures import tf  # noqa: F401 (a fixture)
 from autograder.assignments.testing import numerical_gradient, solution_namespace
 from autograder.judge.tolerances import tolerance_for
 from solutions.pooling import create_mask_from_window, distribute_value, pool_backward, pool_forward
@@ -68,14 +67,6 @@ def make_x(rng, shape, dtype, kind):
     if kind == "ties":
         return np.maximum(rng.integers(-2, 3, size=shape), 0).astype(dtype)
     return np.zeros(shape, dtype=dtype)
-
-
-@pytest.fixture(scope="module")
-def tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow
-
-    return tensorflow
 
 
 def tf_pool(tf, x, f, s, mode):

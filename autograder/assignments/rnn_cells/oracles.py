@@ -5,13 +5,13 @@ passes, `tf.GradientTape` and centered finite differences judge the backward pas
 """
 import copy
 import functools
-import os
 import warnings
 
 import numpy as np
 import pytest
 
 from autograder.assignments.rnn_cells import ASSIGNMENT
+from autograder.assignments.oracle_fixtures import tf  # noqa: F401 (a fixture)
 from autograder.assignments.testing import numerical_gradient, solution_namespace
 from autograder.judge.tolerances import tolerance_for
 from solutions import rnn_cells as ref
@@ -70,14 +70,6 @@ def assert_grads_close(grads, expected, params, dtype):
 
 
 # --------------------------------------------------------------------------- Keras
-
-
-@pytest.fixture(scope="module")
-def tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow
-
-    return tensorflow
 
 
 @functools.lru_cache(maxsize=None)

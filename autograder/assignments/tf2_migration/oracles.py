@@ -4,25 +4,16 @@ The TF1 program (placeholders, a Session, GradientDescentOptimizer / AdamOptimiz
 the reference's logits, losses and updated weights; the reference then judges the source
 notebook's solution code, its data loader and its visible tests.
 """
-import os
-
 import numpy as np
 import pytest
 
+from autograder.assignments.oracle_fixtures import tf  # noqa: F401 (a fixture)
 from autograder.assignments.testing import run_cell, solution_namespace, source_notebook, visible_tests
 from autograder.assignments.tf2_migration import ASSIGNMENT, TF1_OUTPUTS, TF1_STEPS, TRAINING
 from autograder.assignments.tf2_migration.cases import NAMES
 
 # TensorFlow, the reference (which imports it) and the TF1 program come from fixtures:
 # collecting these tests imports no TensorFlow.
-
-
-@pytest.fixture(scope="module")
-def tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow
-
-    return tensorflow
 
 
 @pytest.fixture(scope="module")
