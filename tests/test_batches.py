@@ -238,7 +238,7 @@ def test_interrupted_batch_keeps_finished_results(tmp_path, monkeypatch):
     (tmp_path / "done.json").write_text(json.dumps({"score": 1, "max_score": 1, "tests": []}))
     monkeypatch.setattr(batch, "_resolve", lambda *args: run_file(tmp_path / "run.json", "conv", {}))
     monkeypatch.setattr(batch.sys, "executable", str(judge))
-    monkeypatch.setattr(batch, "tqdm", _interrupt_after_first)
+    monkeypatch.setattr("tqdm.tqdm", _interrupt_after_first)  # the batch's progress bar, imported when it starts
     started = time.monotonic()
     with pytest.raises(batch.Interrupted, match="1 of 3"):
         batch.grade_all(batch.find(submitted), out, batch.Settings(seed=1), jobs=3)

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
 from autograder import assignments
 from autograder.messages import say
 from autograder.course.judges import SUBMISSIONS_PER_JUDGE, Judge
@@ -102,6 +100,8 @@ def grade_all(submissions: list, out: Path, settings: Settings, jobs: int = 1, f
     # one assignment after another: a slot's judge (and the sandbox it starts ahead) then
     # serves submission after submission of the same run, not a fresh judge for each
     todo = sorted((s for s in todo if isinstance(runs[s.assignment], Path)), key=lambda s: (s.assignment, s.student))
+    from tqdm import tqdm  # a batch's progress bar: no cost to the command that grades one notebook
+
     judges = _Judges(_child_environment(jobs), start_next_early=a_core_to_spare(jobs))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(_grade, s, out, runs[s.assignment], settings.timeout, judges): s for s in todo}
